@@ -1,0 +1,62 @@
+#include "core/config.h"
+
+#include <charconv>
+#include <string>
+
+namespace cppcgi {
+namespace {
+
+Status Bad(std::string_view directive, std::string_view value, std::string_view accepted) {
+  return {Code::kInvalidArgument, std::string(directive) + ": '" + std::string(value) +
+                                      "' is not accepted; expected " + std::string(accepted)};
+}
+
+template <typename T>
+std::optional<T> ParseWhole(std::string_view s) {
+  T v{};
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+template <typename T>
+std::optional<T> Pick(const std::optional<T>& parent, const std::optional<T>& child) {
+  return child.has_value() ? child : parent;
+}
+
+}  // namespace
+
+StatusOr<int> ParseCount(std::string_view directive, std::string_view value, int min, int max) {
+  auto v = ParseWhole<int>(value);
+  std::string accepted = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  if (!v || *v < min || *v > max) return Bad(directive, value, accepted);
+  return *v;
+}
+
+StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view value) {
+  constexpr std::string_view kAccepted =
+      "a whole number of seconds, optionally with a unit: ms, s, m or h (1ms to 24h), e.g. 30 or 500ms";
+  std::string_view digits = value;
+  int64_t scale = 1000;
+  for (auto [suffix, factor] : {std::pair<std::string_view, int64_t>{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}}) {
+    if (digits.size() > suffix.size() && digits.substr(digits.size() - suffix.size()) == suffix) {
+      digits.remove_suffix(suffix.size());
+      scale = factor;
+      break;
+    }
+  }
+  auto v = ParseWhole<int64_t>(digits);
+  if (!v || *v <= 0 || *v > 24 * 3600000LL / scale) return Bad(directive, value, kAccepted);
+  return *v * scale;
+}
+
+ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
+  return {Pick(parent.helpers, child.helpers)};
+}
+
+DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
+  return {Pick(parent.idle_timeout_ms, child.idle_timeout_ms)};
+}
+
+}  // namespace cppcgi

@@ -1,0 +1,191 @@
+#include "core/wire.h"
+
+#include <cstring>
+#include <type_traits>
+
+namespace cppcgi::wire {
+namespace {
+
+class Writer {
+ public:
+  template <typename T>
+  void Put(T v) {
+    static_assert(std::is_integral_v<T>);
+    char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));
+    out_.append(b, sizeof(T));
+  }
+  Status PutString(std::string_view s, size_t cap, const char* what) {
+    if (s.size() > cap) return {Code::kTooLarge, std::string(what) + " longer than the wire limit"};
+    Put<uint32_t>(static_cast<uint32_t>(s.size()));
+    out_.append(s);
+    return Status::Ok();
+  }
+  Status PutList(const std::vector<std::string>& list, const char* what) {
+    if (list.size() > kMaxListEntries) return {Code::kTooLarge, std::string(what) + " has too many entries"};
+    Put<uint32_t>(static_cast<uint32_t>(list.size()));
+    for (const auto& s : list) {
+      if (Status st = PutString(s, kMaxStringLength, what); !st.ok()) return st;
+    }
+    return Status::Ok();
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (in_.size() < sizeof(T)) return false;
+    std::memcpy(v, in_.data(), sizeof(T));
+    in_ = in_.subspan(sizeof(T));
+    return true;
+  }
+  bool GetString(std::string* s, size_t cap) {
+    uint32_t n = 0;
+    if (!Get(&n) || n > cap || n > in_.size()) return false;
+    s->assign(reinterpret_cast<const char*>(in_.data()), n);
+    in_ = in_.subspan(n);
+    return true;
+  }
+  bool GetList(std::vector<std::string>* list) {
+    uint32_t n = 0;
+    // Each entry needs at least its 4-byte length: bound n by what is left.
+    if (!Get(&n) || n > kMaxListEntries || n > in_.size() / 4) return false;
+    list->resize(n);
+    for (auto& s : *list) {
+      if (!GetString(&s, kMaxStringLength)) return false;
+    }
+    return true;
+  }
+  bool empty() const { return in_.empty(); }
+
+ private:
+  std::span<const uint8_t> in_;
+};
+
+Status Malformed(const char* what) { return {Code::kInvalidArgument, std::string("malformed ") + what + " frame"}; }
+
+bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+}  // namespace
+
+StatusOr<std::string> Encode(const Message& message) {
+  Writer w;
+  w.Put<uint32_t>(kMagic);
+  w.Put<uint16_t>(kVersion);
+  Type type = std::visit(
+      [](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, SpawnRequest>) return Type::kSpawn;
+        if constexpr (std::is_same_v<M, Started>) return Type::kStarted;
+        if constexpr (std::is_same_v<M, SpawnFailed>) return Type::kSpawnFailed;
+        if constexpr (std::is_same_v<M, Exited>) return Type::kExited;
+      },
+      message);
+  w.Put<uint16_t>(static_cast<uint16_t>(type));
+  w.Put<uint32_t>(0);  // length, patched below
+
+  Status st;
+  if (const auto* req = std::get_if<SpawnRequest>(&message)) {
+    if (req->path.empty() || req->argv.empty()) return Status{Code::kInvalidArgument, "spawn request needs a path and argv[0]"};
+    for (const auto* s : {&req->path, &req->cwd}) {
+      if (HasNul(*s)) return Status{Code::kInvalidArgument, "NUL byte in a path"};
+    }
+    for (const auto* list : {&req->argv, &req->env}) {
+      for (const auto& s : *list) {
+        if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
+      }
+    }
+    if (st = w.PutString(req->path, kMaxPathLength, "script path"); !st.ok()) return st;
+    if (st = w.PutString(req->cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
+    if (st = w.PutList(req->argv, "argv"); !st.ok()) return st;
+    if (st = w.PutList(req->env, "environment"); !st.ok()) return st;
+  } else if (const auto* started = std::get_if<Started>(&message)) {
+    w.Put<int32_t>(started->pid);
+  } else if (const auto* failed = std::get_if<SpawnFailed>(&message)) {
+    w.Put<int32_t>(failed->sys_errno);
+    if (st = w.PutString(failed->what, kMaxPathLength, "failure text"); !st.ok()) return st;
+  } else if (const auto* exited = std::get_if<Exited>(&message)) {
+    w.Put<int32_t>(exited->wait_status);
+    w.Put<int64_t>(exited->wall_us);
+    w.Put<int64_t>(exited->user_us);
+    w.Put<int64_t>(exited->sys_us);
+    w.Put<int64_t>(exited->max_rss_kb);
+  }
+  std::string& out = w.out();
+  size_t payload = out.size() - kHeaderSize;
+  if (payload > kMaxPayload) return Status{Code::kTooLarge, "frame larger than the wire limit"};
+  auto len = static_cast<uint32_t>(payload);
+  std::memcpy(out.data() + 8, &len, sizeof len);
+  return std::move(out);
+}
+
+StatusOr<FrameHeader> DecodeHeader(std::span<const uint8_t> bytes) {
+  if (bytes.size() < kHeaderSize) return Status{Code::kIncomplete, "frame header incomplete"};
+  uint32_t magic;
+  uint16_t version, type;
+  uint32_t length;
+  std::memcpy(&magic, bytes.data(), 4);
+  std::memcpy(&version, bytes.data() + 4, 2);
+  std::memcpy(&type, bytes.data() + 6, 2);
+  std::memcpy(&length, bytes.data() + 8, 4);
+  if (magic != kMagic) return Status{Code::kInvalidArgument, "bad frame magic"};
+  if (version != kVersion) return Status{Code::kInvalidArgument, "unsupported protocol version " + std::to_string(version)};
+  if (type < static_cast<uint16_t>(Type::kSpawn) || type > static_cast<uint16_t>(Type::kExited))
+    return Status{Code::kInvalidArgument, "unknown frame type " + std::to_string(type)};
+  if (length > kMaxPayload) return Status{Code::kTooLarge, "frame payload over the limit"};
+  return FrameHeader{static_cast<Type>(type), length};
+}
+
+StatusOr<Message> Decode(std::span<const uint8_t> frame) {
+  auto header = DecodeHeader(frame);
+  if (!header.ok()) return header.status();
+  if (frame.size() != kHeaderSize + header->length)
+    return Status{Code::kInvalidArgument, "frame length does not match its header"};
+  Reader r(frame.subspan(kHeaderSize));
+  switch (header->type) {
+    case Type::kSpawn: {
+      SpawnRequest req;
+      if (!r.GetString(&req.path, kMaxPathLength) || !r.GetString(&req.cwd, kMaxPathLength) ||
+          !r.GetList(&req.argv) || !r.GetList(&req.env) || !r.empty())
+        return Malformed("spawn");
+      if (req.path.empty() || req.path[0] != '/' || req.argv.empty()) return Malformed("spawn");
+      if (HasNul(req.path) || HasNul(req.cwd)) return Malformed("spawn");
+      for (const auto* list : {&req.argv, &req.env}) {
+        for (const auto& s : *list) {
+          if (HasNul(s)) return Malformed("spawn");
+        }
+      }
+      for (const auto& e : req.env) {
+        if (e.find('=') == std::string::npos || e[0] == '=') return Malformed("spawn");
+      }
+      return Message{std::move(req)};
+    }
+    case Type::kStarted: {
+      Started m;
+      if (!r.Get(&m.pid) || !r.empty() || m.pid <= 0) return Malformed("started");
+      return Message{m};
+    }
+    case Type::kSpawnFailed: {
+      SpawnFailed m;
+      if (!r.Get(&m.sys_errno) || !r.GetString(&m.what, kMaxPathLength) || !r.empty())
+        return Malformed("spawn-failed");
+      return Message{std::move(m)};
+    }
+    case Type::kExited: {
+      Exited m;
+      if (!r.Get(&m.wait_status) || !r.Get(&m.wall_us) || !r.Get(&m.user_us) || !r.Get(&m.sys_us) ||
+          !r.Get(&m.max_rss_kb) || !r.empty())
+        return Malformed("exited");
+      return Message{m};
+    }
+  }
+  return Malformed("unknown");
+}
+
+}  // namespace cppcgi::wire

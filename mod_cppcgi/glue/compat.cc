@@ -1,0 +1,89 @@
+#include "glue/compat.h"
+
+#include <cstring>
+#include <set>
+#include <string>
+
+#include "core/log_ids.h"
+
+namespace cppcgi {
+namespace {
+
+// Inert module records: only the name matters (what <IfModule name.c> matches).
+module MakeNameOnly(const char* name) {
+  module m{};
+  m.version = MODULE_MAGIC_NUMBER_MAJOR;
+  m.minor_version = MODULE_MAGIC_NUMBER_MINOR;
+  m.module_index = -1;
+  m.name = name;
+  m.magic = MODULE_MAGIC_COOKIE;
+  return m;
+}
+
+module g_cgi_name = MakeNameOnly("mod_cgi.c");
+module g_cgid_name = MakeNameOnly("mod_cgid.c");
+module* const kNameOnly[] = {&g_cgi_name, &g_cgid_name};
+
+std::set<std::string>& IgnoredDirectives() {
+  static std::set<std::string> names;
+  return names;
+}
+
+bool IsNameOnly(const module* m) {
+  for (const module* n : kNameOnly) {
+    if (m == n) return true;
+  }
+  return false;
+}
+
+apr_status_t RemoveCompatNames(void*) {
+  for (module* m : kNameOnly) {
+    if (m->module_index != -1) ap_remove_module(m);
+    m->next = nullptr;
+    m->module_index = -1;
+  }
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+void RegisterCompatNames(apr_pool_t* pconf) {
+  bool added = false;
+  for (module* m : kNameOnly) {
+    if (m->module_index != -1) continue;            // already added this generation
+    if (ap_find_linked_module(m->name) != nullptr) continue;  // the real module is loaded: conflict, see below
+    if (ap_add_module(m, pconf, nullptr) == nullptr) added = true;
+  }
+  // Registered after mod_so's unload cleanup, so it runs before our .so is unloaded.
+  if (added) apr_pool_cleanup_register(pconf, nullptr, RemoveCompatNames, apr_pool_cleanup_null);
+}
+
+int CheckNoConflictingModules(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
+  for (module* m = ap_top_module; m != nullptr; m = m->next) {
+    if (IsNameOnly(m)) continue;
+    if (std::strcmp(m->name, "mod_cgi.c") == 0 || std::strcmp(m->name, "mod_cgid.c") == 0) {
+      ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                   CPPCGI_CONFLICT "%s is loaded together with mod_cppcgi; both would serve the "
+                   "cgi-script handler. mod_cppcgi replaces mod_cgi and mod_cgid: remove their LoadModule "
+                   "line (on Debian: a2dismod cgi cgid)",
+                   m->name);
+      return HTTP_INTERNAL_SERVER_ERROR;
+    }
+  }
+  return OK;
+}
+
+void NoteIgnoredDirective(const char* name) { IgnoredDirectives().insert(name); }
+
+void ResetIgnoredDirectives() { IgnoredDirectives().clear(); }
+
+void LogIgnoredDirectives(server_rec* s) {
+  for (const auto& name : IgnoredDirectives()) {
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                 CPPCGI_COMPAT_DIRECTIVE "%s is accepted for compatibility with mod_cgi/mod_cgid and has no "
+                 "effect under mod_cppcgi",
+                 name.c_str());
+  }
+}
+
+}  // namespace cppcgi

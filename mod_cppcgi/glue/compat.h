@@ -1,0 +1,28 @@
+// Drop-in compatibility with mod_cgi and mod_cgid at the configuration level.
+//
+// Existing configurations guard CGI settings with <IfModule mod_cgi.c> or
+// <IfModule mod_cgid.c> (Debian's serve-cgi-bin.conf enables /cgi-bin/ that
+// way). <IfModule> looks a name up in httpd's list of linked modules, so when
+// mod_cppcgi is loaded it adds two inert module records named "mod_cgi.c" and
+// "mod_cgid.c" to that list: no hooks, no directives, no configuration. They
+// are removed again when the configuration pool is cleared (restart/stop).
+// If the real mod_cgi or mod_cgid is loaded as well, startup is refused.
+#pragma once
+
+#include "glue/httpd_includes.h"
+
+namespace cppcgi {
+
+// Called when LoadModule configures the main server; idempotent per generation.
+void RegisterCompatNames(apr_pool_t* pconf);
+
+// check_config: refuses a configuration that also loads mod_cgi or mod_cgid.
+int CheckNoConflictingModules(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s);
+
+// Records a directive that is accepted for compatibility but has no effect;
+// LogIgnoredDirectives() says so once per startup.
+void NoteIgnoredDirective(const char* name);
+void LogIgnoredDirectives(server_rec* s);
+void ResetIgnoredDirectives();
+
+}  // namespace cppcgi

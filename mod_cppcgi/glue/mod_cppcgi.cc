@@ -1,0 +1,71 @@
+// mod_cppcgi: the module record and hook registration. Nothing else lives
+// here; the record is the only symbol the .so exports (see exports.map).
+
+#include "glue/boundary.h"
+#include "glue/compat.h"
+#include "glue/handler.h"
+#include "glue/httpd_includes.h"
+#include "glue/pool_supervisor.h"
+#include "glue/server_config.h"
+
+namespace cppcgi {
+namespace {
+
+int PreConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) noexcept {
+  ResetIgnoredDirectives();
+  return OK;
+}
+
+int CheckConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) noexcept {
+  return Guard(s, "check_config", HTTP_INTERNAL_SERVER_ERROR, [&] {
+    int rc = CheckNoConflictingModules(pconf, plog, ptemp, s);
+    if (rc == OK && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) LogIgnoredDirectives(s);
+    return rc;
+  });
+}
+
+int PostConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) noexcept {
+  return Guard(s, "post_config", HTTP_INTERNAL_SERVER_ERROR, [&] { return StartPool(pconf, plog, ptemp, s); });
+}
+
+void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
+  Guard(s, "child_init", 0, [&] {
+    ForgetPoolInChild(pchild, s);
+    return 0;
+  });
+}
+
+int Handler(request_rec* r) noexcept {
+  return Guard(r->server, "handler", static_cast<int>(HTTP_INTERNAL_SERVER_ERROR), [&] { return HandleRequest(r); });
+}
+
+void RegisterHooks(apr_pool_t*) {
+  ap_hook_pre_config(PreConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_check_config(CheckConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+}
+
+}  // namespace
+}  // namespace cppcgi
+
+extern "C" {
+__attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA cppcgi_module = {
+    MODULE_MAGIC_NUMBER_MAJOR,
+    MODULE_MAGIC_NUMBER_MINOR,
+    -1,
+    "mod_cppcgi.c",  // what <IfModule mod_cppcgi.c> matches
+    nullptr,
+    nullptr,
+    MODULE_MAGIC_COOKIE,
+    nullptr,
+    cppcgi::CreateDirConfig,
+    cppcgi::MergeDirConfig,
+    cppcgi::CreateServerConfig,
+    cppcgi::MergeServerConfig,
+    cppcgi::kDirectives,
+    cppcgi::RegisterHooks,
+    AP_MODULE_FLAG_NONE,
+};
+}

@@ -1,0 +1,339 @@
+#include "glue/pool_supervisor.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "apr_portable.h"
+#include "core/log_ids.h"
+#include "core/pool_size.h"
+#include "core/unique_fd.h"
+#include "glue/server_config.h"
+#include "proc/helper_main.h"
+
+namespace cppcgi {
+namespace {
+
+constexpr int kHelperStartupError = 3;  // exit code: do not respawn
+constexpr const char* kRetainedKey = "mod_cppcgi-retained";
+constexpr int kMaxDraining = 1024;
+
+// State that outlives a generation (httpd may unload and reload this .so on
+// restart, so statics do not survive): the generation counter, and helpers
+// of earlier generations that still finish their scripts after a graceful
+// restart, so that the new generation takes them back as "other children"
+// and httpd does not report them as lost. Plain data only, no pointers.
+struct Retained {
+  unsigned generation;
+  int draining_count;
+  pid_t draining[kMaxDraining];
+};
+
+struct Slot;
+
+struct Pool {
+  apr_pool_t* pconf = nullptr;
+  server_rec* server = nullptr;
+  std::string socket_path;
+  UniqueFd listen_fd;
+  UniqueFd lifeline_read;
+  UniqueFd lifeline_write;
+  pid_t parent_pid = 0;
+  bool ended = false;
+  std::vector<Slot*> slots;
+};
+
+struct Slot {
+  Pool* pool;
+  int index;
+  apr_proc_t proc;
+};
+
+Pool* g_pool = nullptr;  // this generation's pool, in the parent and inherited by MPM children
+std::string g_socket_path;
+
+Retained* GetRetained() {
+  void* data = ap_retained_data_get(kRetainedKey);
+  if (data == nullptr) data = ap_retained_data_create(kRetainedKey, sizeof(Retained));  // zeroed
+  return static_cast<Retained*>(data);
+}
+
+// httpd is shutting down for good (stop or graceful-stop), not restarting.
+// (The MPM reports AP_MPMQ_STOPPING during a graceful restart as well.)
+bool ServerExiting() { return ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_EXITING; }
+
+// Inside a generation: is the MPM winding down (so a dead helper is not replaced)?
+bool MpmStopping() {
+  int state = AP_MPMQ_STOPPING;
+  return ap_mpm_query(AP_MPMQ_MPM_STATE, &state) != APR_SUCCESS || state == AP_MPMQ_STOPPING;
+}
+
+void LogFromHelper(HelperLogLevel level, std::string_view msg) {
+  int ap_level = level == HelperLogLevel::kError     ? APLOG_ERR
+                 : level == HelperLogLevel::kWarning ? APLOG_WARNING
+                 : level == HelperLogLevel::kInfo    ? APLOG_INFO
+                                                     : APLOG_DEBUG;
+  ap_log_error(APLOG_MARK, ap_level, 0, ap_server_conf, CPPCGI_HELPER_LOG "helper %ld: %.*s",
+               static_cast<long>(getpid()), static_cast<int>(msg.size()), msg.data());
+}
+
+// Closes every fd except the ones in `keep`.
+void CloseAllExcept(const std::vector<int>& keep) {
+  std::vector<int> to_close;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    int dir_fd = dirfd(d);
+    while (dirent* e = readdir(d)) {
+      char* end = nullptr;
+      long fd = std::strtol(e->d_name, &end, 10);
+      if (end == e->d_name || *end != '\0' || fd == dir_fd) continue;
+      bool kept = false;
+      for (int k : keep) kept = kept || k == fd;
+      if (!kept) to_close.push_back(static_cast<int>(fd));
+    }
+    closedir(d);
+  }
+  for (int fd : to_close) ::close(fd);
+}
+
+// Runs in the freshly forked helper; never returns.
+[[noreturn]] void HelperChild(Pool* pool) {
+  // httpd's parent handlers make no sense here: back to defaults, then
+  // ignore what the MPM sends its whole process group on graceful restart.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  }
+  for (int sig : {SIGUSR1, SIGWINCH, SIGPIPE}) signal(sig, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  int listen_fd = pool->listen_fd.get();
+  int lifeline = pool->lifeline_read.get();
+  std::vector<int> keep = {STDERR_FILENO, listen_fd, lifeline};
+  apr_os_file_t log_fd = -1;
+  if (ap_server_conf->error_log && apr_os_file_get(&log_fd, ap_server_conf->error_log) == APR_SUCCESS) {
+    keep.push_back(log_fd);
+  }
+  CloseAllExcept(keep);
+  int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, STDIN_FILENO);
+    ::dup2(devnull, STDOUT_FILENO);
+    if (devnull > STDERR_FILENO) ::close(devnull);
+  }
+  for (int fd : keep) {
+    if (fd > STDERR_FILENO) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+
+  if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, errno, ap_server_conf,
+                 CPPCGI_HELPER_SETUP_FAILED "helper could not switch to User/Group");
+    _exit(kHelperStartupError);
+  }
+  // After the credential change (which clears it): die with httpd's parent.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != pool->parent_pid) _exit(0);
+
+  HelperOptions options;
+  options.listen_fd = listen_fd;
+  options.lifeline_fd = lifeline;
+  options.log = LogFromHelper;
+  _exit(RunHelper(options));
+}
+
+void MaintainHelper(int reason, void* data, int status);
+
+bool ForkHelper(Slot* slot) {
+  Pool* pool = slot->pool;
+  pid_t pid = fork();
+  if (pid < 0) {
+    ap_log_error(APLOG_MARK, APLOG_CRIT, errno, pool->server,
+                 CPPCGI_HELPER_RESPAWN_FAILED "could not fork helper %d", slot->index);
+    return false;
+  }
+  if (pid == 0) HelperChild(pool);
+  slot->proc = apr_proc_t{};
+  slot->proc.pid = pid;
+  apr_proc_other_child_register(&slot->proc, MaintainHelper, slot, nullptr, pool->pconf);
+  return true;
+}
+
+void MaintainHelper(int reason, void* data, int status) {
+  auto* slot = static_cast<Slot*>(data);
+  Pool* pool = slot->pool;
+  switch (reason) {
+    case APR_OC_REASON_DEATH:
+    case APR_OC_REASON_LOST: {
+      apr_proc_other_child_unregister(data);
+      if (pool->ended || MpmStopping()) return;
+      if (reason == APR_OC_REASON_DEATH && WIFEXITED(status) && WEXITSTATUS(status) == kHelperStartupError) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, pool->server,
+                     CPPCGI_POOL_START_FAILED "helper %ld could not start; not replacing it",
+                     static_cast<long>(slot->proc.pid));
+        return;
+      }
+      std::string how = reason == APR_OC_REASON_LOST ? std::string("was lost")
+                        : WIFSIGNALED(status)         ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                      : "exited with status " + std::to_string(WEXITSTATUS(status));
+      ap_log_error(APLOG_MARK, APLOG_ERR, 0, pool->server, CPPCGI_HELPER_DIED "helper %ld %s; starting a new one",
+                   static_cast<long>(slot->proc.pid), how.c_str());
+      ForkHelper(slot);
+      return;
+    }
+    case APR_OC_REASON_RESTART:
+    case APR_OC_REASON_UNREGISTER:
+    default:
+      return;
+  }
+}
+
+// An earlier generation's helper, finishing its scripts.
+void MaintainDraining(int reason, void* data, int /*status*/) {
+  if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) return;
+  auto* proc = static_cast<apr_proc_t*>(data);
+  apr_proc_other_child_unregister(data);
+  Retained* d = GetRetained();
+  for (int i = 0; i < d->draining_count; ++i) {
+    if (d->draining[i] == proc->pid) {
+      d->draining[i] = d->draining[--d->draining_count];
+      break;
+    }
+  }
+}
+
+void AdoptDrainingHelpers(apr_pool_t* pconf) {
+  Retained* d = GetRetained();
+  for (int i = 0; i < d->draining_count;) {
+    pid_t pid = d->draining[i];
+    // A helper that already exited is a zombie until httpd reaps it: still adopted.
+    if (::kill(pid, 0) != 0 && errno == ESRCH) {
+      d->draining[i] = d->draining[--d->draining_count];
+      continue;
+    }
+    auto* proc = static_cast<apr_proc_t*>(apr_pcalloc(pconf, sizeof(apr_proc_t)));
+    proc->pid = pid;
+    apr_proc_other_child_register(proc, MaintainDraining, proc, nullptr, pconf);
+    ++i;
+  }
+}
+
+// Generation over (restart, graceful or stop): the helpers stop taking work.
+apr_status_t EndGeneration(void* data) {
+  auto* pool = static_cast<Pool*>(data);
+  if (pool->parent_pid != getpid()) return APR_SUCCESS;  // never in a child
+  pool->ended = true;
+  bool exiting = ServerExiting();
+  Retained* d = GetRetained();
+  for (Slot* slot : pool->slots) {
+    pid_t pid = slot->proc.pid;
+    if (pid <= 0) continue;
+    if (exiting) {
+      ::kill(pid, SIGTERM);  // end their scripts and exit
+    } else if (d->draining_count < kMaxDraining) {
+      d->draining[d->draining_count++] = pid;  // they finish in-flight scripts, then exit
+    }
+  }
+  pool->lifeline_write.reset();  // EOF on the lifeline: no new work
+  pool->lifeline_read.reset();
+  pool->listen_fd.reset();
+  ::unlink(pool->socket_path.c_str());
+  if (g_pool == pool) {
+    g_pool = nullptr;
+    g_socket_path.clear();
+  }
+  return APR_SUCCESS;
+}
+
+StatusOr<UniqueFd> Listen(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path)
+    return Status(Code::kInvalidArgument, "socket path longer than " + std::to_string(sizeof addr.sun_path - 1) +
+                                              " bytes: " + path + " (set a shorter DefaultRuntimeDir)");
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return Status::System("socket", errno);
+  ::unlink(path.c_str());  // a stale socket from a crashed server
+  mode_t old = umask(0077);
+  int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  umask(old);
+  if (rc != 0) return Status::System("bind " + path, errno);
+  if (geteuid() == 0 && ::chown(path.c_str(), ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+    return Status::System("chown " + path, errno);
+  if (::listen(fd.get(), SOMAXCONN) != 0) return Status::System("listen", errno);
+  return fd;
+}
+
+int Fail(server_rec* s, const Status& st) {
+  ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+               CPPCGI_POOL_START_FAILED "mod_cppcgi could not start its helper pool: %s", st.ToString().c_str());
+  return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+}  // namespace
+
+const std::string& PoolSocketPath() { return g_socket_path; }
+
+int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
+  // The first configuration pass at startup only checks the config.
+  if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) return OK;
+
+  AdoptDrainingHelpers(pconf);
+  unsigned generation = ++GetRetained()->generation;
+  auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
+  new (pool) Pool();
+  apr_pool_cleanup_register(pconf, pool, [](void* p) -> apr_status_t { static_cast<Pool*>(p)->~Pool(); return APR_SUCCESS; },
+                            apr_pool_cleanup_null);
+  pool->pconf = pconf;
+  pool->server = s;
+  pool->parent_pid = getpid();
+  std::string name = "cppcgi." + std::to_string(getpid()) + "." + std::to_string(generation) + ".sock";
+  pool->socket_path = ap_runtime_dir_relative(pconf, name.c_str());
+
+  auto listen_fd = Listen(pool->socket_path);
+  if (!listen_fd.ok()) return Fail(s, listen_fd.status());
+  pool->listen_fd = std::move(*listen_fd);
+  auto lifeline = MakePipe();
+  if (!lifeline.ok()) return Fail(s, lifeline.status());
+  pool->lifeline_read = std::move(lifeline->first);
+  pool->lifeline_write = std::move(lifeline->second);
+  // Registered after the destructor cleanup, so it runs first.
+  apr_pool_cleanup_register(pconf, pool, EndGeneration, apr_pool_cleanup_null);
+
+  const ServerSettings& settings = GetServerConfig(s)->settings;
+  int helpers = settings.helpers.value_or(DefaultHelperCount(sysconf(_SC_NPROCESSORS_ONLN)));
+  for (int i = 0; i < helpers; ++i) {
+    auto* slot = static_cast<Slot*>(apr_pcalloc(pconf, sizeof(Slot)));
+    slot->pool = pool;
+    slot->index = i;
+    pool->slots.push_back(slot);
+    if (!ForkHelper(slot)) return Fail(s, Status::System("fork", errno));
+  }
+  g_pool = pool;
+  g_socket_path = pool->socket_path;
+  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CPPCGI_POOL_STARTED "started %d helpers on %s", helpers,
+               pool->socket_path.c_str());
+  return OK;
+}
+
+void ForgetPoolInChild(apr_pool_t*, server_rec*) {
+  if (g_pool == nullptr) return;
+  // Only httpd's parent may hold the lifeline's write end, or helpers would
+  // never see it close; workers connect by path and need no listening fd.
+  g_pool->lifeline_write.reset();
+  g_pool->lifeline_read.reset();
+  g_pool->listen_fd.reset();
+  g_pool->parent_pid = 0;  // EndGeneration never acts in a child
+}
+
+}  // namespace cppcgi

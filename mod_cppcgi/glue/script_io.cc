@@ -1,0 +1,415 @@
+#include "glue/script_io.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/exit_status.h"
+#include "core/log_ids.h"
+
+namespace cppcgi {
+namespace {
+
+constexpr int kConnectTimeoutMs = 5000;
+constexpr int kStartTimeoutMs = 10000;
+constexpr size_t kReadChunk = 65536;
+constexpr apr_off_t kBodyChunk = 65536;
+
+// Feeds the framed header lines to httpd's own parser, one per call.
+struct HeaderLines {
+  std::vector<std::string_view> lines;
+  size_t next = 0;
+  bool blank_sent = false;
+};
+
+int NextHeaderLine(char* buf, int len, void* data) {
+  auto* h = static_cast<HeaderLines*>(data);
+  std::string_view line;
+  if (h->next < h->lines.size()) {
+    line = h->lines[h->next++];
+  } else if (!h->blank_sent) {
+    h->blank_sent = true;  // the blank line that ended the section
+  } else {
+    return 0;
+  }
+  size_t n = std::min(line.size(), static_cast<size_t>(len) - 2);
+  std::memcpy(buf, line.data(), n);
+  buf[n] = '\n';
+  buf[n + 1] = '\0';
+  return 1;
+}
+
+}  // namespace
+
+ScriptRun::ScriptRun(request_rec* r, std::string socket_path, int64_t idle_timeout_ms, bool nph)
+    : r_(r), c_(r->connection), socket_path_(std::move(socket_path)), idle_timeout_ms_(idle_timeout_ms), nph_(nph) {}
+
+int ScriptRun::Run(const wire::SpawnRequest& request) {
+  if (int status = Start(request); status != OK) return status;
+  in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
+  out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
+  if (nph_) {
+    // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
+    r_->output_filters = r_->proto_output_filters = c_->output_filters;
+    phase_ = Phase::kBody;
+  }
+  return Pump();
+}
+
+int ScriptRun::Start(const wire::SpawnRequest& request) {
+  if (socket_path_.empty()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
+                  r_->filename);
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  auto conn = ConnectUnix(socket_path_, kConnectTimeoutMs);
+  if (!conn.ok()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot reach a helper to run %s: %s",
+                  r_->filename, conn.status().ToString().c_str());
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  helper_ = std::move(*conn);
+
+  auto in = MakePipe();
+  auto out = MakePipe();
+  auto err = MakePipe();
+  auto frame = wire::Encode(request);
+  Status st = !in.ok() ? in.status() : !out.ok() ? out.status() : !err.ok() ? err.status() : frame.status();
+  if (!st.ok()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "cannot prepare to run %s: %s", r_->filename,
+                  st.ToString().c_str());
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  int script_ends[] = {in->first.get(), out->second.get(), err->second.get()};
+  st = SendFrame(helper_.get(), *frame, script_ends, kConnectTimeoutMs);
+  if (!st.ok()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
+                  r_->filename, st.ToString().c_str());
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  // The script's ends now live in the helper (and the script); ours close here.
+  stdin_w_ = std::move(in->second);
+  stdout_r_ = std::move(out->first);
+  stderr_r_ = std::move(err->first);
+  in->first.reset();
+  out->second.reset();
+  err->second.reset();
+
+  auto reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
+  if (!reply.ok()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "helper did not confirm the start of %s: %s",
+                  r_->filename, reply.status().ToString().c_str());
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply)) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "%s",
+                  Status::System(failed->what, failed->sys_errno).ToString().c_str());
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+  const auto* started = std::get_if<wire::Started>(&*reply);
+  if (started == nullptr) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "unexpected answer from helper for %s",
+                  r_->filename);
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  pid_ = started->pid;
+  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) (void)SetNonBlocking(fd, true);
+  return OK;
+}
+
+ScriptRun::Step ScriptRun::FillFromClient() {
+  if (!stdin_w_ || body_done_ || pending_off_ < pending_in_.size()) return Step::kContinue;
+  pending_in_.clear();
+  pending_off_ = 0;
+  apr_status_t rv = ap_get_brigade(r_->input_filters, in_bb_, AP_MODE_READBYTES, APR_BLOCK_READ, kBodyChunk);
+  if (rv != APR_SUCCESS) {
+    body_error_ = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r_, CPPCGI_BODY_READ "reading the request body for %s failed",
+                  r_->filename);
+    apr_brigade_cleanup(in_bb_);
+    return Step::kStop;
+  }
+  for (apr_bucket* b = APR_BRIGADE_FIRST(in_bb_); b != APR_BRIGADE_SENTINEL(in_bb_); b = APR_BUCKET_NEXT(b)) {
+    if (APR_BUCKET_IS_EOS(b)) {
+      body_done_ = true;
+      break;
+    }
+    const char* data;
+    apr_size_t len;
+    if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) pending_in_.append(data, len);
+  }
+  apr_brigade_cleanup(in_bb_);
+  if (body_done_ && pending_in_.empty()) stdin_w_.reset();  // EOF on the script's stdin
+  return Step::kContinue;
+}
+
+ScriptRun::Step ScriptRun::WriteToScript() {
+  while (pending_off_ < pending_in_.size()) {
+    ssize_t n = ::write(stdin_w_.get(), pending_in_.data() + pending_off_, pending_in_.size() - pending_off_);
+    if (n > 0) {
+      pending_off_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Step::kContinue;
+    // EPIPE: the script does not want (the rest of) the body. That is its right
+    // (RFC 3875 §4.2); httpd discards the rest of the request body later.
+    stdin_w_.reset();
+    pending_in_.clear();
+    pending_off_ = 0;
+    return Step::kContinue;
+  }
+  if (body_done_) stdin_w_.reset();
+  return Step::kContinue;
+}
+
+void ScriptRun::LogStderrLine(std::string_view line) {
+  std::string text(line);
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_STDERR "stderr from %s: %s", r_->filename,
+                ap_escape_logitem(r_->pool, text.c_str()));
+}
+
+void ScriptRun::ReadStderr() {
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(stderr_r_.get(), buf, sizeof buf);
+    if (n > 0) {
+      stderr_lines_.Feed(std::string_view(buf, static_cast<size_t>(n)),
+                         [this](std::string_view l) { LogStderrLine(l); });
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    stderr_lines_.Flush([this](std::string_view l) { LogStderrLine(l); });
+    stderr_r_.reset();
+    return;
+  }
+}
+
+ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
+  if (len == 0) return Step::kContinue;
+  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+  apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
+  apr_brigade_cleanup(out_bb_);
+  if (rv != APR_SUCCESS || c_->aborted) {
+    client_gone_ = true;
+    return Step::kStop;
+  }
+  unflushed_ = true;
+  return Step::kContinue;
+}
+
+void ScriptRun::Flush() {
+  if (!unflushed_ || client_gone_) return;
+  unflushed_ = false;
+  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_flush_create(c_->bucket_alloc));
+  if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) client_gone_ = true;
+  apr_brigade_cleanup(out_bb_);
+}
+
+ScriptRun::Step ScriptRun::OnHeaders() {
+  HeaderLines lines{framer_.lines()};
+  for (std::string_view line : lines.lines) {
+    if (Status st = ValidateHeaderLine(line); !st.ok()) {
+      std::string shown(line.substr(0, 30));
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_BAD_HEADERS "malformed header from script %s: %s: %s", r_->filename,
+                    st.message().c_str(), ap_escape_logitem(r_->pool, shown.c_str()));
+      phase_ = Phase::kDiscard;
+      final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+      return Step::kContinue;
+    }
+  }
+  char buffer[MAX_STRING_LEN];
+  int ret = ap_scan_script_header_err_core_ex(r_, buffer, NextHeaderLine, &lines, APLOG_MODULE_INDEX);
+  if (ret != OK) {
+    // 304/412 from the conditional-request check, or 500 for a bad header
+    // (httpd has logged which). Either way the rest of the output is dropped.
+    phase_ = Phase::kDiscard;
+    if (ret == HTTP_NOT_MODIFIED) {
+      r_->status = ret;
+      final_status_ = OK;
+    } else {
+      final_status_ = ret;
+    }
+    return Step::kContinue;
+  }
+  const char* location = apr_table_get(r_->headers_out, "Location");
+  if (location != nullptr && r_->status == HTTP_OK) {
+    phase_ = Phase::kDiscard;
+    if (location[0] == '/') {
+      local_redirect_ = apr_pstrdup(r_->pool, location);  // RFC 3875 §6.2.2 local redirect
+    } else {
+      final_status_ = HTTP_MOVED_TEMPORARILY;  // §6.2.3 client redirect
+    }
+    return Step::kContinue;
+  }
+  phase_ = Phase::kBody;
+  return Step::kContinue;
+}
+
+ScriptRun::Step ScriptRun::ReadStdout() {
+  char buf[kReadChunk];
+  for (;;) {
+    ssize_t n = ::read(stdout_r_.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Step::kContinue;
+    if (n <= 0) {
+      stdout_r_.reset();
+      return Step::kContinue;
+    }
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    if (phase_ == Phase::kHeaders) {
+      size_t used = framer_.Feed(chunk);
+      chunk.remove_prefix(used);
+      if (framer_.state() == ScriptHeaderFramer::State::kError) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "bad header section from script %s: %s",
+                      r_->filename, framer_.error().message().c_str());
+        phase_ = Phase::kDiscard;
+        final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+      } else if (framer_.state() == ScriptHeaderFramer::State::kComplete) {
+        OnHeaders();
+      }
+    }
+    if (phase_ == Phase::kBody && PassToClient(chunk.data(), chunk.size()) == Step::kStop) return Step::kStop;
+  }
+}
+
+int ScriptRun::Pump() {
+  while (stdout_r_ || stderr_r_) {
+    if (FillFromClient() == Step::kStop) break;
+    pollfd fds[3];
+    nfds_t n = 0;
+    int in_idx = -1, out_idx = -1, err_idx = -1;
+    if (stdin_w_ && pending_off_ < pending_in_.size()) {
+      in_idx = static_cast<int>(n);
+      fds[n++] = {stdin_w_.get(), POLLOUT, 0};
+    }
+    if (stdout_r_) {
+      out_idx = static_cast<int>(n);
+      fds[n++] = {stdout_r_.get(), POLLIN, 0};
+    }
+    if (stderr_r_) {
+      err_idx = static_cast<int>(n);
+      fds[n++] = {stderr_r_.get(), POLLIN, 0};
+    }
+    int ready = ::poll(fds, n, 0);
+    if (ready == 0) {
+      Flush();  // about to wait for the script: let the client see what we have
+      if (client_gone_) break;
+      ready = ::poll(fds, n, static_cast<int>(idle_timeout_ms_));
+    }
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r_, CPPCGI_IO_ERROR "poll on the pipes of %s failed", r_->filename);
+      final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+      break;
+    }
+    if (ready == 0) {
+      timed_out_ = true;
+      break;
+    }
+    if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
+    if (err_idx >= 0 && fds[err_idx].revents != 0) ReadStderr();
+    if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
+  }
+  return Finish();
+}
+
+void ScriptRun::CollectExit(int64_t timeout_ms) {
+  if (exited_ || !helper_) return;
+  auto message = from_helper_.ReceiveMessage(helper_.get(), static_cast<int>(timeout_ms));
+  if (message.ok()) {
+    if (const auto* e = std::get_if<wire::Exited>(&*message)) {
+      exit_ = *e;
+      exited_ = true;
+    }
+  }
+}
+
+std::string ScriptRun::ExitText() const {
+  if (!exited_) return "still running";
+  return DescribeWaitStatus(exit_.wait_status);
+}
+
+int ScriptRun::Finish() {
+  stdin_w_.reset();
+  if (client_gone_) {
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_, CPPCGI_CLIENT_GONE "client went away; ending script %s (pid %ld)",
+                  r_->filename, static_cast<long>(pid_));
+    helper_.reset();  // the helper ends the script's process group
+    return OK;
+  }
+  if (body_error_ != OK) {
+    helper_.reset();
+    if (phase_ == Phase::kBody) {
+      c_->keepalive = AP_CONN_CLOSE;
+      return OK;
+    }
+    return body_error_;
+  }
+  if (timed_out_) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                  CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT " ms; ending it",
+                  r_->filename, static_cast<long>(pid_), idle_timeout_ms_);
+    helper_.reset();
+    if (phase_ == Phase::kBody) {
+      // Headers are out: make sure the client cannot take the response for complete.
+      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_GATEWAY_TIME_OUT, nullptr, r_->pool, c_->bucket_alloc));
+      APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
+      ap_pass_brigade(r_->output_filters, out_bb_);
+      c_->keepalive = AP_CONN_CLOSE;
+      return OK;
+    }
+    return HTTP_GATEWAY_TIME_OUT;
+  }
+
+  if (phase_ == Phase::kHeaders) {
+    // Output ended before the blank line that ends the header section.
+    CollectExit(idle_timeout_ms_);
+    if (framer_.bytes_seen() == 0) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "
+                    "anything to stdout)",
+                    r_->filename, ExitText().c_str());
+    } else {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_NO_HEADERS "Premature end of script headers: %s (the script %s before the blank line "
+                    "that ends the headers)",
+                    r_->filename, ExitText().c_str());
+    }
+    return HTTP_INTERNAL_SERVER_ERROR;
+  }
+
+  if (phase_ == Phase::kBody) {
+    APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
+    ap_pass_brigade(r_->output_filters, out_bb_);
+    apr_brigade_cleanup(out_bb_);
+  }
+  CollectExit(idle_timeout_ms_);
+  if (exited_) {
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r_,
+                  CPPCGI_SCRIPT_EXIT "script %s (pid %ld) %s after %" APR_INT64_T_FMT " us (user %" APR_INT64_T_FMT
+                  " us, sys %" APR_INT64_T_FMT " us, max rss %" APR_INT64_T_FMT " kB)",
+                  r_->filename, static_cast<long>(pid_), ExitText().c_str(), exit_.wall_us, exit_.user_us,
+                  exit_.sys_us, exit_.max_rss_kb);
+  }
+  helper_.reset();
+  if (phase_ == Phase::kBody) return OK;
+
+  // kDiscard: a redirect, a 304, or a header error; output has been read to the end.
+  if (local_redirect_ != nullptr) {
+    r_->method = "GET";
+    r_->method_number = M_GET;
+    // The body was consumed here; the redirected request must not expect one.
+    apr_table_unset(r_->headers_in, "Content-Length");
+    ap_internal_redirect_handler(local_redirect_, r_);
+    return OK;
+  }
+  return final_status_;
+}
+
+}  // namespace cppcgi

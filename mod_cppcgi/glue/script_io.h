@@ -1,0 +1,78 @@
+// One script run from the handler's side: ask a helper to start the script
+// with pipes we create, then pump in full duplex: the request body goes to
+// the script's stdin while its stdout (headers, then body) and stderr (one
+// error-log line per line) are read, so no pipe can fill up and stall the
+// other. Response bytes go from the script's pipe straight to httpd's
+// output filters; the helper never sees them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/line_splitter.h"
+#include "core/script_headers.h"
+#include "core/unique_fd.h"
+#include "core/wire.h"
+#include "glue/httpd_includes.h"
+#include "proc/channel.h"
+
+namespace cppcgi {
+
+class ScriptRun {
+ public:
+  ScriptRun(request_rec* r, std::string socket_path, int64_t idle_timeout_ms, bool nph);
+  ScriptRun(const ScriptRun&) = delete;
+  ScriptRun& operator=(const ScriptRun&) = delete;
+
+  // Returns an httpd status (OK when the response was produced).
+  int Run(const wire::SpawnRequest& request);
+
+ private:
+  enum class Phase { kHeaders, kBody, kDiscard };
+  enum class Step { kContinue, kStop };
+
+  int Start(const wire::SpawnRequest& request);
+  int Pump();
+  Step FillFromClient();
+  Step WriteToScript();
+  void ReadStderr();
+  Step ReadStdout();
+  Step OnHeaders();
+  Step PassToClient(const char* data, size_t len);
+  void Flush();
+  int Finish();
+  // Collects the helper's kExited report (waiting at most timeout_ms).
+  void CollectExit(int64_t timeout_ms);
+  std::string ExitText() const;
+  void LogStderrLine(std::string_view line);
+
+  request_rec* r_;
+  conn_rec* c_;
+  std::string socket_path_;
+  int64_t idle_timeout_ms_;
+  bool nph_;
+
+  UniqueFd helper_;
+  FrameReceiver from_helper_;
+  pid_t pid_ = 0;
+  bool exited_ = false;
+  wire::Exited exit_{};
+
+  UniqueFd stdin_w_, stdout_r_, stderr_r_;
+  Phase phase_ = Phase::kHeaders;
+  ScriptHeaderFramer framer_;
+  LineSplitter stderr_lines_;
+  apr_bucket_brigade* in_bb_ = nullptr;
+  apr_bucket_brigade* out_bb_ = nullptr;
+  std::string pending_in_;
+  size_t pending_off_ = 0;
+  bool body_done_ = false;
+  bool unflushed_ = false;
+  int final_status_ = OK;         // what Run() returns after discarding output
+  const char* local_redirect_ = nullptr;
+  bool client_gone_ = false;
+  bool timed_out_ = false;
+  int body_error_ = OK;
+};
+
+}  // namespace cppcgi

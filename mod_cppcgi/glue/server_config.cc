@@ -1,0 +1,88 @@
+#include "glue/server_config.h"
+
+#include <string>
+
+#include "core/log_ids.h"
+#include "core/pool_size.h"
+#include "glue/apr_raii.h"
+#include "glue/compat.h"
+
+namespace cppcgi {
+namespace {
+
+// httpd declares directive callbacks as a K&R-style `const char *(*)()` when
+// compiled as C++; the detour through void(*)() is the documented way to say
+// the cast is intended (it silences -Wcast-function-type for this one spot).
+using Take1 = const char* (*)(cmd_parms*, void*, const char*);
+cmd_func AsCmdFunc(Take1 fn) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(fn)); }
+
+const char* Error(cmd_parms* cmd, const Status& st) { return apr_pstrdup(cmd->pool, st.message().c_str()); }
+
+const char* SetHelpers(cmd_parms* cmd, void* /*dir*/, const char* arg) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  auto n = ParseCount(cmd->cmd->name, arg, kMinHelpers, kMaxHelpers);
+  if (!n.ok()) return Error(cmd, n.status());
+  GetServerConfig(cmd->server)->settings.helpers = *n;
+  return nullptr;
+}
+
+const char* SetIdleTimeout(cmd_parms* cmd, void* dir, const char* arg) {
+  auto ms = ParseDurationMs(cmd->cmd->name, arg);
+  if (!ms.ok()) return Error(cmd, ms.status());
+  static_cast<DirConfig*>(dir)->settings.idle_timeout_ms = *ms;
+  return nullptr;
+}
+
+// mod_cgi's ScriptLog* and mod_cgid's ScriptSock: accepted so that existing
+// configs keep working, and said once at startup to have no effect.
+const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  NoteIgnoredDirective(cmd->cmd->name);
+  return nullptr;
+}
+
+}  // namespace
+
+// Directive table. Server-wide ones are refused inside <VirtualHost>/<Directory>.
+const command_rec kDirectives[] = {
+    AP_INIT_TAKE1("CppCgiHelpers", AsCmdFunc(SetHelpers), nullptr, RSRC_CONF,
+                  "Number of pre-forked helper processes that start scripts (1-64; default: one per CPU, at least 2)"),
+    AP_INIT_TAKE1("CppCgiIdleTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "Longest silence from a script before it is ended (default: the Timeout directive)"),
+    AP_INIT_TAKE1("CGIScriptTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "mod_cgi spelling of CppCgiIdleTimeout"),
+    AP_INIT_TAKE1("CGIDScriptTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "mod_cgid spelling of CppCgiIdleTimeout"),
+    AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
+                  "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
+    AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
+                  "mod_cgi's debug log: accepted and ignored"),
+    AP_INIT_TAKE1("ScriptLogLength", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
+                  "mod_cgi's debug log size: accepted and ignored"),
+    AP_INIT_TAKE1("ScriptLogBuffer", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
+                  "mod_cgi's debug log buffer: accepted and ignored"),
+    {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
+};
+
+void* CreateServerConfig(apr_pool_t* p, server_rec* s) {
+  // Runs for the main server when LoadModule is read: the moment to make
+  // <IfModule mod_cgi.c> / <IfModule mod_cgid.c> true for the rest of the config.
+  if (s->is_virtual == 0) RegisterCompatNames(p);
+  return PoolOwned<ServerConfig>(p);
+}
+
+void* MergeServerConfig(apr_pool_t* p, void* base, void* add) {
+  auto* merged = PoolOwned<ServerConfig>(p);
+  merged->settings = Merge(static_cast<ServerConfig*>(base)->settings, static_cast<ServerConfig*>(add)->settings);
+  return merged;
+}
+
+void* CreateDirConfig(apr_pool_t* p, char* /*dir*/) { return PoolOwned<DirConfig>(p); }
+
+void* MergeDirConfig(apr_pool_t* p, void* base, void* add) {
+  auto* merged = PoolOwned<DirConfig>(p);
+  merged->settings = Merge(static_cast<DirConfig*>(base)->settings, static_cast<DirConfig*>(add)->settings);
+  return merged;
+}
+
+}  // namespace cppcgi

@@ -1,0 +1,313 @@
+#include "proc/helper_main.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "core/unique_fd.h"
+#include "core/wire.h"
+#include "proc/channel.h"
+#include "proc/spawn.h"
+
+namespace cppcgi {
+namespace {
+
+constexpr int kReplyTimeoutMs = 1000;
+
+int64_t NowUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+int64_t TvUs(const timeval& tv) { return tv.tv_sec * 1000000LL + tv.tv_usec; }
+
+struct Connection {
+  UniqueFd fd;
+  FrameReceiver receiver;
+  pid_t child = 0;  // script currently running for this connection
+};
+
+struct Child {
+  int conn_fd = -1;       // -1 once the worker has gone away
+  int64_t started_us = 0;
+  int64_t kill_at_us = 0;  // when set: SIGKILL the group at this time
+};
+
+class Helper {
+ public:
+  explicit Helper(const HelperOptions& o) : opt_(o) {}
+  int Run();
+
+ private:
+  void Log(HelperLogLevel level, const std::string& msg) {
+    if (opt_.log) opt_.log(level, msg);
+  }
+  bool Watch(int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0) return true;
+    Log(HelperLogLevel::kError, "epoll_ctl failed: " + Status::System("", errno).ToString());
+    return false;
+  }
+  void AcceptAll();
+  void OnConnection(int fd);
+  void HandleFrame(Connection& conn);
+  void CloseConnection(int fd);
+  void Reap();
+  void OnSignal();
+  void StopAccepting();
+  void TerminateGroup(pid_t pid, Child& child, int64_t now);
+  void KillOverdue(int64_t now);
+  int NextTimeoutMs(int64_t now) const;
+
+  const HelperOptions& opt_;
+  UniqueFd epoll_;
+  UniqueFd signals_;
+  int listen_fd_ = -1;
+  bool draining_ = false;
+  bool terminating_ = false;
+  std::unordered_map<int, std::unique_ptr<Connection>> conns_;
+  std::map<pid_t, Child> children_;
+};
+
+void Helper::StopAccepting() {
+  if (listen_fd_ >= 0) {
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+  }
+  draining_ = true;
+  // Idle connections will never carry another request now.
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->second->child == 0) {
+      it = conns_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Helper::AcceptAll() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno != EAGAIN) Log(HelperLogLevel::kWarning, Status::System("accept", errno).ToString());
+      return;
+    }
+    UniqueFd owned(fd);
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+        (cred.uid != geteuid() && cred.uid != 0)) {
+      Log(HelperLogLevel::kWarning, "refused a connection from uid " + std::to_string(cred.uid));
+      continue;
+    }
+    if (!Watch(fd, EPOLLIN | EPOLLRDHUP)) continue;
+    auto conn = std::make_unique<Connection>();
+    conn->fd = std::move(owned);
+    conns_.emplace(fd, std::move(conn));
+  }
+}
+
+void Helper::CloseConnection(int fd) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  pid_t child = it->second->child;
+  if (child != 0) {
+    auto c = children_.find(child);
+    if (c != children_.end()) {
+      c->second.conn_fd = -1;
+      // The worker is gone (client abort, timeout, worker death): end the script.
+      TerminateGroup(child, c->second, NowUs());
+    }
+  }
+  conns_.erase(it);  // closes the fd, which also drops it from the epoll set
+}
+
+void Helper::TerminateGroup(pid_t pid, Child& child, int64_t now) {
+  if (child.kill_at_us != 0) return;
+  ::kill(-pid, SIGTERM);
+  ::kill(pid, SIGTERM);  // in case it left its process group
+  child.kill_at_us = now + opt_.kill_grace_ms * 1000LL;
+}
+
+void Helper::HandleFrame(Connection& conn) {
+  int fd = conn.fd.get();
+  auto message = wire::Decode(conn.receiver.TakeFrame());
+  std::vector<UniqueFd> fds = conn.receiver.TakeFds();
+  auto* req = message.ok() ? std::get_if<wire::SpawnRequest>(&*message) : nullptr;
+  if (req == nullptr || conn.child != 0 || fds.size() != static_cast<size_t>(wire::kFdsPerSpawn)) {
+    Log(HelperLogLevel::kError, "protocol error from worker: " +
+                                    (message.ok() ? std::string("unexpected frame or fd count") : message.status().ToString()));
+    CloseConnection(fd);
+    return;
+  }
+  auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get()});
+  fds.clear();  // the script holds its own copies; the worker holds the other ends
+  wire::Message reply;
+  if (pid.ok()) {
+    reply = wire::Started{*pid};
+    conn.child = *pid;
+    children_[*pid] = Child{fd, NowUs(), 0};
+  } else {
+    reply = wire::SpawnFailed{pid.status().sys_errno(), pid.status().message()};
+  }
+  auto frame = wire::Encode(reply);
+  Status st = frame.ok() ? SendFrame(fd, *frame, {}, kReplyTimeoutMs) : frame.status();
+  if (!st.ok()) {
+    Log(HelperLogLevel::kWarning, "could not answer a worker: " + st.ToString());
+    CloseConnection(fd);
+  }
+}
+
+void Helper::OnConnection(int fd) {
+  auto it = conns_.find(fd);
+  if (it == conns_.end()) return;
+  Connection& conn = *it->second;
+  Status error;
+  switch (conn.receiver.ReadSome(fd, &error)) {
+    case FrameReceiver::Result::kFrame:
+      HandleFrame(conn);
+      return;
+    case FrameReceiver::Result::kAgain:
+      return;
+    case FrameReceiver::Result::kEof:
+      CloseConnection(fd);
+      return;
+    case FrameReceiver::Result::kError:
+      Log(HelperLogLevel::kError, "bad data from a worker: " + error.ToString());
+      CloseConnection(fd);
+      return;
+  }
+}
+
+void Helper::Reap() {
+  for (;;) {
+    int status = 0;
+    rusage ru{};
+    pid_t pid = ::wait4(-1, &status, WNOHANG, &ru);
+    if (pid <= 0) {
+      if (pid < 0 && errno == EINTR) continue;
+      return;
+    }
+    auto it = children_.find(pid);
+    if (it == children_.end()) continue;  // an orphaned grandchild we adopted as subreaper
+    Child child = it->second;
+    children_.erase(it);
+    if (child.conn_fd < 0) continue;
+    auto conn = conns_.find(child.conn_fd);
+    if (conn == conns_.end()) continue;
+    conn->second->child = 0;
+    wire::Exited exited{status, NowUs() - child.started_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
+    auto frame = wire::Encode(exited);
+    if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_) {
+      CloseConnection(child.conn_fd);
+    }
+  }
+}
+
+void Helper::OnSignal() {
+  signalfd_siginfo si;
+  while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    if (si.ssi_signo == SIGCHLD) continue;  // reaped below in any case
+    if (!terminating_) {
+      terminating_ = true;
+      StopAccepting();
+      int64_t now = NowUs();
+      for (auto& [pid, child] : children_) TerminateGroup(pid, child, now);
+    }
+  }
+  Reap();
+}
+
+void Helper::KillOverdue(int64_t now) {
+  for (auto& [pid, child] : children_) {
+    if (child.kill_at_us != 0 && child.kill_at_us <= now) {
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    }
+  }
+}
+
+int Helper::NextTimeoutMs(int64_t now) const {
+  int64_t next = -1;
+  for (const auto& [pid, child] : children_) {
+    if (child.kill_at_us == 0) continue;
+    int64_t wait = child.kill_at_us > now ? (child.kill_at_us - now) / 1000 + 1 : 0;
+    if (next < 0 || wait < next) next = wait;
+  }
+  // A SIGKILLed child is reaped through SIGCHLD; poll again in a while regardless.
+  if (next < 0) return -1;
+  return static_cast<int>(next < 1000 ? next : 1000);
+}
+
+int Helper::Run() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return 2;
+  signal(SIGPIPE, SIG_IGN);
+  signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+  if (!signals_ || !epoll_) {
+    Log(HelperLogLevel::kError, Status::System("signalfd/epoll_create1", errno).ToString());
+    return 2;
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  listen_fd_ = opt_.listen_fd;
+  if (!SetNonBlocking(listen_fd_, true).ok() || !Watch(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE) ||
+      !Watch(opt_.lifeline_fd, EPOLLIN) || !Watch(signals_.get(), EPOLLIN)) {
+    return 2;
+  }
+
+  epoll_event events[64];
+  for (;;) {
+    if ((draining_ || terminating_) && children_.empty()) return 0;
+    int64_t now = NowUs();
+    KillOverdue(now);
+    int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Log(HelperLogLevel::kError, Status::System("epoll_wait", errno).ToString());
+      return 2;
+    }
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == signals_.get()) {
+        OnSignal();
+      } else if (fd == opt_.lifeline_fd) {
+        // EOF (or error): httpd's parent closed its end. Finish what runs, take nothing new.
+        epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+        StopAccepting();
+      } else if (fd == listen_fd_) {
+        AcceptAll();
+      } else {
+        OnConnection(fd);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int RunHelper(const HelperOptions& options) {
+  Helper helper(options);
+  return helper.Run();
+}
+
+}  // namespace cppcgi

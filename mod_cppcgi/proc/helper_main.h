@@ -1,0 +1,27 @@
+// The helper process: an event loop that accepts connections from httpd
+// workers, starts one script per kSpawn frame with the pipe ends the worker
+// passed, answers kStarted/kSpawnFailed at once, and kExited when it has
+// reaped the script. Many scripts run at once; the loop never waits for one.
+// It exits when its lifeline reaches EOF (httpd parent gone or a new
+// generation) once its scripts are done, or on SIGTERM after ending them.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+namespace cppcgi {
+
+enum class HelperLogLevel { kError, kWarning, kInfo, kDebug };
+
+struct HelperOptions {
+  int listen_fd = -1;    // listening AF_UNIX stream socket, shared by all helpers
+  int lifeline_fd = -1;  // read end of a pipe whose write end only httpd's parent holds
+  int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
+  std::function<void(HelperLogLevel, std::string_view)> log;
+};
+
+// Blocks SIGCHLD/SIGTERM/SIGINT/SIGHUP for signalfd use, makes the helper a
+// child subreaper, and runs the loop. Returns the process exit code.
+int RunHelper(const HelperOptions& options);
+
+}  // namespace cppcgi

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything mod_cppcgi needs to build, test and run, from Debian 12
+# packages. Run as root. Idempotent.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+  g++ cmake make pkg-config \
+  apache2 apache2-dev libapr1-dev libaprutil1-dev \
+  libgtest-dev googletest \
+  python3 python3-pytest \
+  ca-certificates procps >/dev/null
+# Debian's apache2 package starts the system server where it can; our tests and
+# the demo run their own instances on their own ports and leave it alone.
+echo "install-deps.sh: done"

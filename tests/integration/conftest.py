@@ -1,0 +1,113 @@
+"""Fixtures: a real Apache with mod_cppcgi per test session (MPM from
+CPPCGI_MPM), and a guard that fails any test whose error-log lines at warn
+level or above are not ones it declared with @pytest.mark.expect_log."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+from httpd_server import ALARMING, LOG_ID, SOURCE_DIR, HttpdServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MPM = os.environ.get("CPPCGI_MPM", "event")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "expect_log(*ids): error-log ids this test is expected to produce")
+
+
+def site_conf(root):
+    """The per-directory setup every session server has."""
+    return f"""
+CppCgiHelpers 2
+AddHandler cgi-script .cgi
+ScriptAlias /cgi-bin/ "{root}/cgi-bin/"
+ScriptAlias /example/ "{root}/example/"
+Alias /exec/ "{root}/exec/"
+Alias /noexec/ "{root}/noexec/"
+Alias /nopathinfo/ "{root}/nopathinfo/"
+ScriptAlias /slow/ "{root}/slow/"
+<Directory "{root}/exec">
+  Options +ExecCGI
+</Directory>
+<Directory "{root}/nopathinfo">
+  Options +ExecCGI
+  AcceptPathInfo Off
+</Directory>
+<Directory "{root}/slow">
+  CppCgiIdleTimeout 1
+</Directory>
+# Existing configs guard CGI settings like this (Debian's serve-cgi-bin.conf does):
+<IfModule mod_cgi.c>
+  ScriptAlias /guarded-cgi/ "{root}/cgi-bin/"
+</IfModule>
+<IfModule mod_cgid.c>
+  ScriptAlias /guarded-cgid/ "{root}/cgi-bin/"
+</IfModule>
+"""
+
+
+def make_server(**kw):
+    srv = HttpdServer(mpm=MPM, **kw)
+    scripts = os.path.join(HERE, "scripts")
+    srv.add_dir("cgi-bin", scripts)
+    srv.add_dir("example", os.path.join(SOURCE_DIR, "conf", "site", "cgi-bin"))
+    for d in ("exec", "noexec", "nopathinfo", "slow"):
+        srv.add_dir(d, scripts)
+        # AddHandler cgi-script .cgi: the same script under a .cgi name.
+        shutil.copy2(os.path.join(scripts, "env.py"), srv.path(d, "env.cgi"))
+    os.makedirs(srv.path("cgi-bin", "a-directory"), mode=0o755)
+    srv.extra_conf = site_conf(srv.root) + kw.get("extra_conf", "")
+    return srv
+
+
+@pytest.fixture(scope="session")
+def server():
+    srv = make_server()
+    srv.start()
+    yield srv
+    left = srv.stop()
+    log = srv.read_log()
+    srv.cleanup()
+    assert not left, f"processes left running after stop: {left}"
+    del log
+
+
+@pytest.fixture
+def fresh_server(request):
+    """A private server for tests that restart or reconfigure it."""
+    servers = []
+
+    def factory(extra_conf=""):
+        srv = make_server(extra_conf=extra_conf)
+        servers.append(srv)
+        return srv
+
+    yield factory
+    for srv in servers:
+        left = srv.stop()
+        srv.cleanup()
+        assert not left, f"processes left running after stop: {left}"
+
+
+@pytest.fixture(autouse=True)
+def error_log_guard(request):
+    """Fails the test on unexpected warn/error/crit lines in the session server's log."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv = request.getfixturevalue("server")
+    marker = request.node.get_closest_marker("expect_log")
+    allowed = set(marker.args) if marker else set()
+    mark = srv.log_mark()
+    yield
+    unexpected = []
+    for line in srv.log_since(mark).splitlines():
+        if not ALARMING.search(line):
+            continue
+        ids = set(LOG_ID.findall(line))
+        if not ids & allowed:
+            unexpected.append(line)
+    assert not unexpected, "unexpected error-log lines:\n" + "\n".join(unexpected)

@@ -1,0 +1,324 @@
+"""A real Apache httpd (Debian's apache2 binary) with the freshly built
+mod_cppcgi, on a free 127.0.0.1 port, in a private temp directory.
+
+Used by the pytest fixtures in conftest.py and by the demo. It never touches
+the system's /etc/apache2 and always stops what it started."""
+
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import http.client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("CPPCGI_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
+MODULES_DIR = os.environ.get("CPPCGI_MODULES_DIR", "/usr/lib/apache2/modules")
+HTTPD = os.environ.get("CPPCGI_HTTPD", "/usr/sbin/apache2")
+MODULE = os.environ.get("CPPCGI_MODULE", os.path.join(SOURCE_DIR, "build", "mod_cppcgi.so"))
+
+# Error-log lines at these levels fail a test unless it expects their id.
+ALARMING = re.compile(r"\[[a-z_0-9]+:(emerg|alert|crit|error|warn)\]")
+LOG_ID = re.compile(r"\b(CPPCGI\d{4}|AH\d{5})\b")
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_user():
+    """Apache's User: www-data when we are root, else ourselves."""
+    if os.geteuid() == 0:
+        return "www-data", "www-data"
+    return None, None
+
+
+def base_modules(mpm):
+    mods = [(f"mpm_{mpm}_module", "mod_mpm_%s.so" % mpm)]
+    for name in ("authz_core", "authz_host", "alias", "mime", "dir", "env", "setenvif"):
+        mods.append((f"{name}_module", f"mod_{name}.so"))
+    return mods
+
+
+class HttpdServer:
+    """One Apache instance. `extra_conf` is appended to the generated config."""
+
+    def __init__(self, mpm="event", extra_conf="", site_dirs=None, log_level="warn cppcgi:info", module=None):
+        self.mpm = mpm
+        self.extra_conf = extra_conf
+        self.log_level = log_level
+        self.module = module or MODULE
+        # Short path: the helper socket lives here and sun_path holds 108 bytes.
+        self.root = tempfile.mkdtemp(prefix="cppcgi-", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        self.port = free_port()
+        self.conf_path = os.path.join(self.root, "httpd.conf")
+        self.error_log = os.path.join(self.root, "logs", "error.log")
+        self.pid_file = os.path.join(self.root, "run", "httpd.pid")
+        self.parent_pid = None
+        for d in ("logs", "run", "htdocs"):
+            os.makedirs(os.path.join(self.root, d), mode=0o755, exist_ok=True)
+        self.site_dirs = {}
+        for name, src in (site_dirs or {}).items():
+            self.add_dir(name, src)
+
+    # -- files --------------------------------------------------------------
+    def add_dir(self, name, src=None):
+        """Creates ROOT/name (0755), copying src's files with their modes."""
+        dst = os.path.join(self.root, name)
+        if src:
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        os.makedirs(dst, exist_ok=True)
+        for dirpath, _dirs, _files in os.walk(dst):
+            os.chmod(dirpath, 0o755)
+        self.site_dirs[name] = dst
+        return dst
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def write_script(self, rel, text, mode=0o755):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), mode=0o755, exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+    # -- config -------------------------------------------------------------
+    def config_text(self, mpm=None, module_lines=None):
+        mpm = mpm or self.mpm
+        user, group = run_user()
+        lines = [f'ServerRoot "{self.root}"', f"Listen 127.0.0.1:{self.port}"]
+        for name, so in base_modules(mpm):
+            lines.append(f'LoadModule {name} "{MODULES_DIR}/{so}"')
+        lines += module_lines if module_lines is not None else [f'LoadModule cppcgi_module "{self.module}"']
+        if user:
+            lines += [f"User {user}", f"Group {group}"]
+        lines += [
+            "ServerName localhost",
+            "TypesConfig /etc/mime.types",
+            f'PidFile "{self.pid_file}"',
+            f'DefaultRuntimeDir "{self.root}/run"',
+            f'ErrorLog "{self.error_log}"',
+            f"LogLevel {self.log_level}",
+            f'DocumentRoot "{self.root}/htdocs"',
+            "Timeout 30",
+            "KeepAlive On",
+            f'<Directory "{self.root}">',
+            "  Require all granted",
+            "  AllowOverride None",
+            "</Directory>",
+            self.extra_conf,
+        ]
+        if mpm == "prefork":
+            lines += ["StartServers 2", "MinSpareServers 2", "MaxSpareServers 4", "MaxRequestWorkers 20"]
+        else:
+            lines += ["StartServers 2", "ThreadsPerChild 16", "MaxRequestWorkers 64"]
+        return "\n".join(lines) + "\n"
+
+    def write_config(self, text=None):
+        with open(self.conf_path, "w") as f:
+            f.write(text if text is not None else self.config_text())
+
+    def config_test(self, text):
+        """Runs `apache2 -t` on the given config text; returns (exit code, output)."""
+        path = os.path.join(self.root, "test.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        p = subprocess.run([HTTPD, "-f", path, "-t"], capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout + p.stderr
+
+    # -- lifecycle ----------------------------------------------------------
+    def start(self, timeout=15):
+        self.write_config()
+        p = subprocess.run([HTTPD, "-f", self.conf_path, "-k", "start"], capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RuntimeError(f"apache2 failed to start ({p.returncode}): {p.stdout}{p.stderr}\n{self.read_log()}")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                self.parent_pid = int(open(self.pid_file).read().strip())
+                if self._answers():
+                    return self
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("apache2 did not answer in time:\n" + self.read_log())
+
+    def _answers(self):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            c.request("GET", "/")
+            c.getresponse().read()
+            c.close()
+            return True
+        except OSError:
+            return False
+
+    def signal(self, action):
+        """apache2 -k graceful|restart|graceful-stop."""
+        subprocess.run([HTTPD, "-f", self.conf_path, "-k", action], check=True, timeout=60)
+
+    def stop(self, timeout=20):
+        """Stops httpd and waits until httpd, its helpers and their scripts are gone."""
+        if self.parent_pid is None:
+            return []
+        tree = self.process_tree()
+        subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"], capture_output=True, timeout=60)
+        deadline = time.time() + timeout
+        pids = {p["pid"] for p in tree} | {self.parent_pid}
+        left = []
+        while time.time() < deadline:
+            left = [pid for pid in pids if _alive(pid)]
+            if not left:
+                break
+            time.sleep(0.05)
+        for pid in left:  # never leave anything behind, even when the test fails
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.parent_pid = None
+        return left
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- processes ----------------------------------------------------------
+    def process_tree(self):
+        """Every descendant of the httpd parent: dicts with pid, ppid, uid, user, comm, args."""
+        if self.parent_pid is None:
+            return []
+        procs = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+                rparen = stat.rindex(")")
+                fields = stat[rparen + 2:].split()
+                state, ppid = fields[0], int(fields[1])
+                uid = os.stat(f"/proc/{entry}").st_uid
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    args = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+                procs[int(entry)] = {"pid": int(entry), "ppid": ppid, "uid": uid, "state": state,
+                                     "comm": stat[stat.index("(") + 1:rparen], "args": args}
+            except (OSError, ValueError):
+                continue
+        out, frontier = [], {self.parent_pid}
+        while frontier:
+            nxt = set()
+            for p in procs.values():
+                if p["ppid"] in frontier:
+                    out.append(p)
+                    nxt.add(p["pid"])
+            frontier = nxt
+        for p in out:
+            try:
+                p["user"] = pwd.getpwuid(p["uid"]).pw_name
+            except KeyError:
+                p["user"] = str(p["uid"])
+        return out
+
+    def helper_pids(self):
+        """Helpers: children of the parent that hold a connection to the cppcgi socket's inode."""
+        sockets = set()
+        run = self.path("run")
+        for name in os.listdir(run):
+            if name.startswith("cppcgi.") and name.endswith(".sock"):
+                sockets.add(os.path.join(run, name))
+        inodes = _unix_listen_inodes(sockets)
+        pids = []
+        for p in self.process_tree():
+            if p["ppid"] != self.parent_pid:
+                continue
+            if _holds_socket(p["pid"], inodes):
+                pids.append(p["pid"])
+        return pids
+
+    # -- logs ---------------------------------------------------------------
+    def read_log(self):
+        try:
+            with open(self.error_log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def log_mark(self):
+        try:
+            return os.path.getsize(self.error_log)
+        except OSError:
+            return 0
+
+    def log_since(self, mark):
+        try:
+            with open(self.error_log, errors="replace") as f:
+                f.seek(mark)
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_for_log(self, mark, pattern, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            text = self.log_since(mark)
+            if re.search(pattern, text):
+                return text
+            time.sleep(0.05)
+        raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
+
+    # -- HTTP ---------------------------------------------------------------
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            resp = c.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+
+def _alive(pid):
+    """True while /proc has the pid, zombies included: someone must still reap it."""
+    return os.path.exists(f"/proc/{pid}")
+
+
+def _unix_listen_inodes(paths):
+    inodes = set()
+    try:
+        with open("/proc/net/unix") as f:
+            next(f)
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 8 and parts[7] in paths:
+                    inodes.add(parts[6])
+    except OSError:
+        pass
+    return inodes
+
+
+def _holds_socket(pid, inodes):
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return True
+    except OSError:
+        pass
+    return False

@@ -1,0 +1,2 @@
+#!/bin/sh
+printf 'Location: /cgi-bin/env.py?from=redirect\n\n'

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Never writes anything: the idle timeout must end it.
+sleep 30

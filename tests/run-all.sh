@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, from nothing: installs what is needed (as root),
+# builds with warnings as errors, runs the unit tests and the integration
+# suite against a real Apache under event (all tests), prefork and worker
+# (smoke subset), then builds the unit tests with ASan+UBSan and runs them.
+#   sudo bash tests/run-all.sh
+# Set CPPCGI_SKIP_DEPS=1 to skip the apt-get step.
+set -euo pipefail
+src="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$src"
+
+if [ "${CPPCGI_SKIP_DEPS:-0}" != 1 ]; then
+  bash tests/install-deps.sh
+fi
+
+echo "== build (warnings are errors)"
+bash tests/build.sh "$src/build"
+
+echo "== unit + integration tests (ctest)"
+(cd "$src/build" && ctest --output-on-failure --timeout 900)
+
+echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+bash tests/build.sh "$src/build-asan" -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=OFF -DCMAKE_BUILD_TYPE=Debug
+(cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure --timeout 600)
+
+echo "run-all.sh: all tests passed"

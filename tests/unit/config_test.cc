@@ -1,0 +1,61 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include "core/pool_size.h"
+
+namespace cppcgi {
+namespace {
+
+TEST(ConfigTest, ParseCountAcceptsRangeAndNamesDirectiveOnError) {
+  EXPECT_EQ(*ParseCount("CppCgiHelpers", "4", 1, 64), 4);
+  EXPECT_EQ(*ParseCount("CppCgiHelpers", "64", 1, 64), 64);
+  for (std::string_view bad : {"0", "65", "-1", "", "4x", "x", " 4", "99999999999999999999"}) {
+    auto r = ParseCount("CppCgiHelpers", bad, 1, 64);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message(),
+              "CppCgiHelpers: '" + std::string(bad) + "' is not accepted; expected a whole number from 1 to 64");
+  }
+}
+
+TEST(ConfigTest, ParseDurationUnits) {
+  EXPECT_EQ(*ParseDurationMs("T", "30"), 30000);
+  EXPECT_EQ(*ParseDurationMs("T", "30s"), 30000);
+  EXPECT_EQ(*ParseDurationMs("T", "500ms"), 500);
+  EXPECT_EQ(*ParseDurationMs("T", "2m"), 120000);
+  EXPECT_EQ(*ParseDurationMs("T", "1h"), 3600000);
+  EXPECT_EQ(*ParseDurationMs("T", "24h"), 86400000);
+}
+
+TEST(ConfigTest, ParseDurationRefusals) {
+  for (std::string_view bad : {"0", "-5", "25h", "1d", "s", "ms", "", "1.5", "10 s", "1441m"}) {
+    auto r = ParseDurationMs("CppCgiIdleTimeout", bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("CppCgiIdleTimeout: '" + std::string(bad) + "' is not accepted"),
+              std::string::npos);
+  }
+}
+
+TEST(ConfigTest, MergeChildWinsUnsetInherits) {
+  struct Case {
+    std::optional<int64_t> parent, child, expected;
+  };
+  for (const Case& c : {Case{std::nullopt, std::nullopt, std::nullopt}, Case{1000, std::nullopt, 1000},
+                        Case{std::nullopt, 2000, 2000}, Case{1000, 2000, 2000}}) {
+    DirSettings p{c.parent}, ch{c.child};
+    EXPECT_EQ(Merge(p, ch).idle_timeout_ms, c.expected);
+  }
+  EXPECT_EQ(Merge(ServerSettings{4}, ServerSettings{}).helpers, 4);
+  EXPECT_EQ(Merge(ServerSettings{4}, ServerSettings{8}).helpers, 8);
+}
+
+TEST(PoolSizeTest, DefaultHelperCount) {
+  EXPECT_EQ(DefaultHelperCount(0), 2);
+  EXPECT_EQ(DefaultHelperCount(1), 2);
+  EXPECT_EQ(DefaultHelperCount(2), 2);
+  EXPECT_EQ(DefaultHelperCount(8), 8);
+  EXPECT_EQ(DefaultHelperCount(1000), kMaxHelpers);
+}
+
+}  // namespace
+}  // namespace cppcgi

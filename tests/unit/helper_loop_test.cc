@@ -1,0 +1,241 @@
+// Forks the real helper loop (RunHelper) and talks the wire protocol to it,
+// the way an httpd worker does: pipes created here, their far ends passed
+// as SCM_RIGHTS, the script's bytes read here, never by the helper.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "core/unique_fd.h"
+#include "core/wire.h"
+#include "proc/channel.h"
+#include "proc/helper_main.h"
+
+namespace cppcgi {
+namespace {
+
+class HelperLoopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/cppcgi-helper-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/h.sock";
+    UniqueFd listen_fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, path_.c_str());
+    ASSERT_EQ(::bind(listen_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(listen_fd.get(), 16), 0);
+    auto lifeline = MakePipe();
+    ASSERT_TRUE(lifeline.ok());
+    helper_ = fork();
+    ASSERT_GE(helper_, 0);
+    if (helper_ == 0) {
+      lifeline->second.reset();
+      HelperOptions o;
+      o.listen_fd = listen_fd.get();
+      o.lifeline_fd = lifeline->first.get();
+      o.kill_grace_ms = 500;
+      _exit(RunHelper(o));
+    }
+    lifeline_ = std::move(lifeline->second);
+    // Only the helper keeps the listening socket, so its closing is visible here.
+  }
+
+  void TearDown() override {
+    if (helper_ > 0) {
+      kill(helper_, SIGKILL);
+      waitpid(helper_, nullptr, 0);
+    }
+    unlink(path_.c_str());
+    rmdir(dir_.c_str());
+  }
+
+  struct Run {
+    UniqueFd conn;
+    FrameReceiver rx;
+    UniqueFd in, out, err;  // our ends: write stdin, read stdout/stderr
+  };
+
+  // Connects and asks for `argv` to run; returns with the pipes, before reading any reply.
+  Run Spawn(std::vector<std::string> argv, int fd_count = 3) {
+    Run run;
+    auto conn = ConnectUnix(path_, 2000);
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    run.conn = std::move(*conn);
+    auto in = MakePipe(), out = MakePipe(), err = MakePipe();
+    wire::SpawnRequest req;
+    req.path = argv[0];
+    req.cwd = "/";
+    req.argv = std::move(argv);
+    req.env = {"PATH=/usr/bin:/bin", "GREETING=hi"};
+    auto frame = wire::Encode(req);
+    int fds[] = {in->first.get(), out->second.get(), err->second.get()};
+    EXPECT_TRUE(SendFrame(run.conn.get(), *frame, std::span<const int>(fds, fd_count), 2000).ok());
+    run.in = std::move(in->second);
+    run.out = std::move(out->first);
+    run.err = std::move(err->first);
+    return run;
+  }
+
+  static wire::Message Receive(Run& run, int timeout_ms = 5000) {
+    auto m = run.rx.ReceiveMessage(run.conn.get(), timeout_ms);
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return m.ok() ? *m : wire::Message{wire::Started{}};
+  }
+
+  // Reads until EOF, failing after timeout_ms.
+  static std::string ReadAll(int fd, int timeout_ms = 5000) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, timeout_ms) <= 0) {
+        ADD_FAILURE() << "no EOF within " << timeout_ms << " ms";
+        return out;
+      }
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) return out;
+      out.append(buf, static_cast<size_t>(n));
+    }
+  }
+
+  int WaitHelper(int timeout_ms = 5000) {
+    for (int waited = 0; waited < timeout_ms; waited += 10) {
+      int status;
+      if (waitpid(helper_, &status, WNOHANG) == helper_) {
+        helper_ = 0;
+        return status;
+      }
+      usleep(10000);
+    }
+    ADD_FAILURE() << "helper did not exit";
+    return -1;
+  }
+
+  std::string dir_, path_;
+  pid_t helper_ = -1;
+  UniqueFd lifeline_;
+};
+
+TEST_F(HelperLoopTest, RunsScriptOnPassedPipesAndReportsExit) {
+  Run run = Spawn({"/bin/sh", "-c", "read x; echo \"got $x $GREETING ppid=$PPID\"; echo oops >&2; exit 3"});
+  auto started = Receive(run);
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(started));
+  EXPECT_GT(std::get<wire::Started>(started).pid, 0);
+  ASSERT_EQ(write(run.in.get(), "hello\n", 6), 6);
+  run.in.reset();
+  EXPECT_EQ(ReadAll(run.out.get()), "got hello hi ppid=" + std::to_string(helper_) + "\n");
+  EXPECT_EQ(ReadAll(run.err.get()), "oops\n");
+  auto exited = Receive(run);
+  ASSERT_TRUE(std::holds_alternative<wire::Exited>(exited));
+  int status = std::get<wire::Exited>(exited).wait_status;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+TEST_F(HelperLoopTest, ExecFailureIsReportedWithErrno) {
+  Run run = Spawn({"/nonexistent/script.cgi"});
+  auto reply = Receive(run);
+  ASSERT_TRUE(std::holds_alternative<wire::SpawnFailed>(reply));
+  EXPECT_EQ(std::get<wire::SpawnFailed>(reply).sys_errno, ENOENT);
+  EXPECT_NE(std::get<wire::SpawnFailed>(reply).what.find("/nonexistent/script.cgi"), std::string::npos);
+}
+
+TEST_F(HelperLoopTest, StartsManyScriptsWithoutWaitingForAny) {
+  // Each script blocks on stdin; all must be started before any is released.
+  std::vector<Run> runs;
+  for (int i = 0; i < 5; ++i) runs.push_back(Spawn({"/bin/sh", "-c", "read x; echo $x"}));
+  for (auto& run : runs) ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::string line = std::to_string(i) + "\n";
+    ASSERT_EQ(write(runs[i].in.get(), line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    runs[i].in.reset();
+    EXPECT_EQ(ReadAll(runs[i].out.get()), line);
+  }
+}
+
+TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnSession) {
+  // fds 3..1023 that are open in the script (none may be), then pid, pgid, sid.
+  Run run = Spawn({"/usr/bin/python3", "-c",
+                   "import os\n"
+                   "open_fds = []\n"
+                   "for fd in range(3, 1024):\n"
+                   "    try:\n"
+                   "        os.fstat(fd)\n"
+                   "        open_fds.append(fd)\n"
+                   "    except OSError:\n"
+                   "        pass\n"
+                   "print(open_fds, os.getpid() == os.getpgid(0) == os.getsid(0))\n"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  run.in.reset();
+  EXPECT_EQ(ReadAll(run.out.get()), "[] True\n");
+}
+
+TEST_F(HelperLoopTest, ClosingTheConnectionEndsTheWholeProcessGroup) {
+  // A background grandchild keeps stdout open too: EOF only comes when both are gone.
+  Run run = Spawn({"/bin/sh", "-c", "sleep 30 & sleep 30; wait"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  run.conn.reset();
+  EXPECT_EQ(ReadAll(run.out.get(), 5000), "");
+}
+
+TEST_F(HelperLoopTest, LifelineEofStopsAcceptingAndFinishesRunningScripts) {
+  Run run = Spawn({"/bin/sh", "-c", "read x; echo done"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  lifeline_.reset();
+  // Once the helper has closed its listening socket, connections are refused.
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    auto c = ConnectUnix(path_, 0);
+    refused = !c.ok();
+    if (!refused) usleep(10000);
+  }
+  EXPECT_TRUE(refused);
+  ASSERT_EQ(write(run.in.get(), "\n", 1), 1);
+  run.in.reset();
+  EXPECT_EQ(ReadAll(run.out.get()), "done\n");
+  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+  int status = WaitHelper();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(HelperLoopTest, SigtermEndsScriptsThenTheHelper) {
+  Run run = Spawn({"/bin/sh", "-c", "read x"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  kill(helper_, SIGTERM);
+  auto exited = Receive(run);
+  ASSERT_TRUE(std::holds_alternative<wire::Exited>(exited));
+  int status = std::get<wire::Exited>(exited).wait_status;
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  int hs = WaitHelper();
+  EXPECT_TRUE(WIFEXITED(hs) && WEXITSTATUS(hs) == 0);
+}
+
+TEST_F(HelperLoopTest, WrongFdCountClosesTheConnection) {
+  Run run = Spawn({"/bin/true"}, 2);
+  auto m = run.rx.ReceiveMessage(run.conn.get(), 5000);
+  EXPECT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), Code::kUnavailable);
+}
+
+TEST_F(HelperLoopTest, GarbageClosesTheConnectionButNotTheHelper) {
+  auto conn = ConnectUnix(path_, 2000);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_EQ(write(conn->get(), "GET / HTTP/1.0\r\n\r\n", 18), 18);
+  FrameReceiver rx;
+  EXPECT_FALSE(rx.ReceiveMessage(conn->get(), 5000).ok());
+  Run run = Spawn({"/bin/true"});
+  EXPECT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+}
+
+}  // namespace
+}  // namespace cppcgi
