@@ -142,6 +142,7 @@ void CloseAllExcept(const std::vector<int>& keep) {
   }
   // After the credential change (which clears it): die with httpd's parent.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
+  prctl(PR_SET_NAME, "cppcgi-helper");  // what ps -o comm and top show
   if (getppid() != pool->parent_pid) _exit(0);
 
   HelperOptions options;

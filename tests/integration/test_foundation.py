@@ -50,6 +50,7 @@ def test_helpers_are_children_of_parent_and_run_as_user(server):
     tree = {p["pid"]: p for p in server.process_tree()}
     for pid in helpers:
         assert tree[pid]["ppid"] == server.parent_pid
+        assert tree[pid]["comm"] == "cppcgi-helper"
         if os.geteuid() == 0:
             assert tree[pid]["user"] == "www-data"
     # The script's parent is a helper, never an httpd worker.
