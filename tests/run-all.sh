@@ -19,6 +19,22 @@ bash tests/build.sh "$src/build"
 echo "== unit + integration tests (ctest)"
 (cd "$src/build" && ctest --output-on-failure --timeout 900)
 
+echo "== external-server mode: the demo (conf/demo.sh) started separately, the suite pointed at it"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+CPPCGI_SKIP_DEPS=1 CPPCGI_DEMO_PORT="$port" bash conf/demo.sh > "$src/build/demo.log" 2>&1 &
+demo=$!
+trap 'kill -TERM $demo 2>/dev/null || true; wait $demo 2>/dev/null || true' EXIT
+for _ in $(seq 1 200); do
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/cgi-bin/hello.py', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  sleep 0.1
+done
+CPPCGI_EXTERNAL_URL="http://127.0.0.1:$port" /usr/bin/python3 -m pytest -q -p no:cacheprovider -m external tests/integration
+kill -TERM $demo
+wait $demo || true
+trap - EXIT
+
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 bash tests/build.sh "$src/build-asan" -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=OFF -DCMAKE_BUILD_TYPE=Debug
 (cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

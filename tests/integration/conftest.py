@@ -8,14 +8,27 @@ import shutil
 
 import pytest
 
-from httpd_server import ALARMING, LOG_ID, SOURCE_DIR, HttpdServer
+from httpd_server import ALARMING, LOG_ID, SOURCE_DIR, ExternalServer, HttpdServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MPM = os.environ.get("CPPCGI_MPM", "event")
+# External-server mode: run the tests marked `external` against an Apache that
+# is already running (the Docker image in docker/compose.yaml, or the demo).
+EXTERNAL_URL = os.environ.get("CPPCGI_EXTERNAL_URL")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "expect_log(*ids): error-log ids this test is expected to produce")
+    config.addinivalue_line("markers", "external: also runs against an external server (CPPCGI_EXTERNAL_URL)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not EXTERNAL_URL:
+        return
+    skip = pytest.mark.skip(reason="needs a local server (external-server mode)")
+    for item in items:
+        if "external" not in item.keywords:
+            item.add_marker(skip)
 
 
 def site_conf(root):
@@ -65,6 +78,9 @@ def make_server(**kw):
 
 @pytest.fixture(scope="session")
 def server():
+    if EXTERNAL_URL:
+        yield ExternalServer(EXTERNAL_URL)
+        return
     srv = make_server()
     srv.start()
     yield srv
@@ -95,7 +111,7 @@ def fresh_server(request):
 @pytest.fixture(autouse=True)
 def error_log_guard(request):
     """Fails the test on unexpected warn/error/crit lines in the session server's log."""
-    if "server" not in request.fixturenames:
+    if "server" not in request.fixturenames or EXTERNAL_URL:
         yield
         return
     srv = request.getfixturevalue("server")

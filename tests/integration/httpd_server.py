@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import http.client
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CPPCGI_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
@@ -46,8 +47,44 @@ def base_modules(mpm):
     return mods
 
 
-class HttpdServer:
+class HttpClient:
+    """Plain HTTP/1.1 requests to host:port (127.0.0.1 unless an external server is named)."""
+
+    host = "127.0.0.1"
+    port = 0
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            resp = c.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        finally:
+            c.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+
+class ExternalServer(HttpClient):
+    """An already running Apache with mod_cppcgi serving the example site at
+    /cgi-bin/ (the Docker image, or the demo), named by CPPCGI_EXTERNAL_URL."""
+
+    example_prefix = "/cgi-bin/"
+
+    def __init__(self, url):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise ValueError(f"CPPCGI_EXTERNAL_URL must be http://host[:port], not {url!r}")
+        self.host = parsed.hostname
+        self.port = parsed.port or 80
+
+
+class HttpdServer(HttpClient):
     """One Apache instance. `extra_conf` is appended to the generated config."""
+
+    example_prefix = "/example/"
 
     def __init__(self, mpm="event", extra_conf="", site_dirs=None, log_level="warn cppcgi:info", module=None):
         self.mpm = mpm
@@ -275,20 +312,6 @@ class HttpdServer:
                 return text
             time.sleep(0.05)
         raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
-
-    # -- HTTP ---------------------------------------------------------------
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            c.request(method, path, body=body, headers=headers or {})
-            resp = c.getresponse()
-            data = resp.read()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-        finally:
-            c.close()
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
 
 
 def _alive(pid):

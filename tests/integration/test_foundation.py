@@ -16,25 +16,28 @@ from httpd_server import HTTPD, MODULE, MODULES_DIR, HttpdServer
 
 
 @pytest.mark.smoke
+@pytest.mark.external
 def test_classic_hello_py(server):
-    status, headers, body = server.get("/example/hello.py")
+    status, headers, body = server.get(server.example_prefix + "hello.py")
     assert status == 200
     assert headers["content-type"] == "text/html"
     assert b"<h3>Hello, World!</h3>" in body
 
 
 @pytest.mark.smoke
+@pytest.mark.external
 def test_shell_script_and_query(server):
-    status, headers, body = server.get("/example/hello.sh?x=1")
+    status, headers, body = server.get(server.example_prefix + "hello.sh?x=1")
     assert status == 200
     assert headers["content-type"] == "text/plain"
     assert b"Hello from a shell script." in body
     assert b"Query string: x=1" in body
 
 
+@pytest.mark.external
 def test_form_handler_post(server):
     status, _, body = server.request(
-        "POST", "/example/form.py", body="name=Ada+%3Cb%3E",
+        "POST", server.example_prefix + "form.py", body="name=Ada+%3Cb%3E",
         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200
     assert b"<h3>Hello, Ada &lt;b&gt;!</h3>" in body
@@ -371,3 +374,11 @@ def _ignore(fn, *a, **kw):
         fn(*a, **kw)
     except OSError:
         pass
+
+
+@pytest.mark.external
+def test_example_form_get_shows_form(server):
+    status, headers, body = server.get(server.example_prefix + "form.py")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert b'<form method="post" action="form.py">' in body
