@@ -1,0 +1,162 @@
+#include "core/script_check.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace cppcgi {
+namespace {
+
+constexpr int kForbidden = 403;
+constexpr int kBroken = 500;
+
+bool InGroup(uint32_t gid, const Identity& who) {
+  return gid == who.gid || std::find(who.groups.begin(), who.groups.end(), gid) != who.groups.end();
+}
+
+// Permission bit for `who`: the owner's, the group's, or the others' bit, as the kernel picks.
+bool HasBit(const FileFacts& f, const Identity& who, uint32_t owner_bit, uint32_t group_bit, uint32_t other_bit) {
+  if (who.uid == 0) return owner_bit == S_IXUSR ? (f.mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0 : true;
+  if (f.uid == who.uid) return (f.mode & owner_bit) != 0;
+  if (InGroup(f.gid, who)) return (f.mode & group_bit) != 0;
+  return (f.mode & other_bit) != 0;
+}
+
+std::string Octal(uint32_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+  return buf;
+}
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+Refusal Make(CheckId id, int status, std::string problem, std::string fix) {
+  return Refusal{id, status, std::move(problem), std::move(fix)};
+}
+
+}  // namespace
+
+std::string LogId(CheckId id) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "CPPCGI%04d", static_cast<int>(id));
+  return buf;
+}
+
+bool CanExecute(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IXUSR, S_IXGRP, S_IXOTH); }
+bool CanRead(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IRUSR, S_IRGRP, S_IROTH); }
+
+std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
+                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
+  std::string p = Quoted(path);
+  if (!S_ISREG(script.mode)) {
+    return Make(CheckId::kNotRegular, kForbidden, p + " is not a regular file",
+                "only regular files can run as CGI scripts");
+  }
+  if (policy.check_permissions) {
+    if ((script.mode & (S_ISUID | S_ISGID)) != 0) {
+      return Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",
+                  "remove the bits: chmod ug-s " + std::string(path));
+    }
+    if ((script.mode & (S_IWGRP | S_IWOTH)) != 0) {
+      return Make(CheckId::kWritable, kForbidden,
+                  p + " is writable by " + ((script.mode & S_IWOTH) ? "others" : "its group") + " (mode " +
+                      Octal(script.mode) + ")",
+                  "chmod go-w " + std::string(path) + " (or CppCgiPermissionCheck Off for this directory)");
+    }
+    if ((dir.mode & (S_IWGRP | S_IWOTH)) != 0) {  // sticky or not: others could add scripts
+      return Make(CheckId::kDirWritable, kForbidden,
+                  "the directory of " + p + " is writable by " + ((dir.mode & S_IWOTH) ? "others" : "its group") +
+                      " (mode " + Octal(dir.mode) + "), so anyone in it can replace the script",
+                  "chmod go-w on the script's directory (or CppCgiPermissionCheck Off for this directory)");
+    }
+    if (policy.required_owner && script.uid != *policy.required_owner) {
+      return Make(CheckId::kOwner, kForbidden,
+                  p + " is owned by uid " + std::to_string(script.uid) + ", not by the required uid " +
+                      std::to_string(*policy.required_owner),
+                  "chown the script to the user named by CppCgiScriptOwner");
+    }
+  }
+  if (needs_exec_bit && !CanExecute(script, who)) {
+    return Make(CheckId::kNotExecutable, kBroken,
+                p + " is not executable by uid " + std::to_string(who.uid) + " (mode " + Octal(script.mode) + ")",
+                "chmod 755 " + std::string(path));
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& shebang) {
+  std::string p = Quoted(path);
+  std::string file(path);
+  switch (shebang.kind) {
+    case FileKind::kElf:
+    case FileKind::kShebang:
+      return std::nullopt;
+    case FileKind::kNoShebang:
+      return Make(CheckId::kNoShebang, kBroken, p + " has no #! line and is not a binary",
+                  "make its first line name the interpreter, e.g. #!/usr/bin/python3 or #!/bin/sh");
+    case FileKind::kCrlf:
+      return Make(CheckId::kCrlf, kBroken,
+                  p + " was saved with Windows line endings: its #! line ends in a carriage return (\\r), so the "
+                      "interpreter's name includes it",
+                  "convert the file to Unix line endings: dos2unix " + file + "  (or: sed -i 's/\\r$//' " + file + ")");
+    case FileKind::kBom:
+      return Make(CheckId::kBom, kBroken,
+                  p + " starts with a UTF-8 byte-order mark before #!, which hides the #! line",
+                  "save it as UTF-8 without BOM (or: sed -i '1s/^\\xEF\\xBB\\xBF//' " + file + ")");
+    case FileKind::kTooLong:
+      return Make(CheckId::kTooLong, kBroken,
+                  p + " has a #! line longer than " + std::to_string(kShebangBufferSize - 1) +
+                      " bytes; the kernel reads no more",
+                  "shorten the #! line (e.g. use #!/usr/bin/env NAME)");
+    case FileKind::kNoInterpreter:
+      return Make(CheckId::kNoInterpreter, kBroken, p + " has a #! line that names no interpreter",
+                  "write the interpreter's absolute path after #!, e.g. #!/usr/bin/python3");
+    case FileKind::kRelativeInterpreter:
+      return Make(CheckId::kRelativeInterpreter, kBroken,
+                  p + " names the interpreter " + Quoted(shebang.interpreter) + ", which is not an absolute path",
+                  "use an absolute path, e.g. #!/usr/bin/" + shebang.interpreter + " or #!/usr/bin/env " +
+                      shebang.interpreter);
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::string_view interpreter,
+                                        const FileFacts* facts, int open_errno, const Identity& who,
+                                        const CheckPolicy& policy) {
+  std::string p = Quoted(script_path);
+  std::string i = Quoted(interpreter);
+  if (!policy.allowed_interpreters.empty() &&
+      std::find(policy.allowed_interpreters.begin(), policy.allowed_interpreters.end(), interpreter) ==
+          policy.allowed_interpreters.end()) {
+    return Make(CheckId::kInterpreterNotAllowed, kForbidden,
+                "the interpreter " + i + " of " + p + " is not in this directory's CppCgiAllowInterpreter list",
+                "use an allowed interpreter, or add " + std::string(interpreter) + " to CppCgiAllowInterpreter");
+  }
+  if (facts == nullptr) {
+    std::string why = open_errno == ENOENT ? "does not exist" : std::string("cannot be opened: ") + std::strerror(open_errno);
+    return Make(CheckId::kInterpreterMissing, kBroken, "the interpreter " + i + " named by " + p + " " + why,
+                "install it, or correct the #! line of the script");
+  }
+  if (!S_ISREG(facts->mode)) {
+    return Make(CheckId::kInterpreterNotFile, kBroken,
+                "the interpreter " + i + " named by " + p + " is " +
+                    (S_ISDIR(facts->mode) ? "a directory" : "not a regular file"),
+                "correct the #! line of the script");
+  }
+  if (!CanExecute(*facts, who)) {
+    return Make(CheckId::kInterpreterNotExecutable, kBroken,
+                "the interpreter " + i + " named by " + p + " is not executable by uid " + std::to_string(who.uid),
+                "chmod 755 " + std::string(interpreter) + ", or correct the #! line");
+  }
+  if (policy.check_permissions && (facts->mode & S_IWOTH) != 0) {
+    return Make(CheckId::kInterpreterWritable, kForbidden,
+                "the interpreter " + i + " named by " + p + " is writable by others (mode " + Octal(facts->mode) + ")",
+                "chmod o-w " + std::string(interpreter));
+  }
+  return std::nullopt;
+}
+
+}  // namespace cppcgi

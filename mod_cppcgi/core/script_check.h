@@ -1,0 +1,90 @@
+// The checks a script must pass before it runs, as pure functions over file
+// facts (from fstat of descriptors the caller opened) and the script's first
+// bytes. suEXEC's file checks (support/suexec.c), done in-module, plus the #!
+// checks the kernel does silently. Each refusal carries a stable log id, the
+// HTTP status (403: a policy refused it; 500: the script is broken), what is
+// wrong, and how to fix it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/shebang.h"
+
+namespace cppcgi {
+
+struct FileFacts {
+  uint32_t mode = 0;  // st_mode
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+
+// Who scripts run as.
+struct Identity {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;  // supplementary groups
+};
+
+struct CheckPolicy {
+  bool check_permissions = true;            // CppCgiPermissionCheck
+  std::optional<uint32_t> required_owner;   // CppCgiScriptOwner
+  std::vector<std::string> allowed_interpreters;  // CppCgiAllowInterpreter; empty: any
+};
+
+enum class CheckId {
+  kNotRegular = 300,
+  kWritable = 301,
+  kDirWritable = 302,
+  kSetId = 303,
+  kNotExecutable = 304,
+  kOwner = 305,
+  kNoShebang = 306,
+  kCrlf = 307,
+  kBom = 308,
+  kTooLong = 309,
+  kRelativeInterpreter = 310,
+  kInterpreterMissing = 311,
+  kInterpreterNotFile = 312,
+  kInterpreterNotExecutable = 313,
+  kInterpreterWritable = 314,
+  kInterpreterNotAllowed = 315,
+  kNotReadable = 316,
+  kNoInterpreter = 317,
+  kSymlink = 318,
+  kOpenFailed = 319,
+};
+
+struct Refusal {
+  CheckId id;
+  int http_status;      // 403 or 500
+  std::string problem;  // what is wrong, naming the file
+  std::string fix;      // what to do about it
+};
+
+// "CPPCGI0307" for CheckId::kCrlf.
+std::string LogId(CheckId id);
+
+bool CanExecute(const FileFacts& f, const Identity& who);
+bool CanRead(const FileFacts& f, const Identity& who);
+
+// File-level checks on the script and its directory. `needs_exec_bit` is
+// false when the interpreter comes from the configuration (by extension).
+std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
+                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit);
+
+// What the first line says (`shebang` from ParseShebang).
+std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& shebang);
+
+// The interpreter named by #! (or the configuration). `facts` is null when it
+// could not be opened; `open_errno` then says why.
+std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::string_view interpreter,
+                                        const FileFacts* facts, int open_errno, const Identity& who,
+                                        const CheckPolicy& policy);
+
+}  // namespace cppcgi
