@@ -19,7 +19,7 @@ modules="$(apxs -q LIBEXECDIR)"
 run="$(mktemp -d /tmp/cppcgi-demo.XXXXXX)"
 chmod 755 "$run"
 cp -r "$src/conf/site/htdocs" "$src/conf/site/cgi-bin" "$run/"
-chmod -R a+rX "$run"
+chmod -R a+rX,go-w "$run"   # mod_cppcgi refuses group- or world-writable scripts
 mkdir -p "$run/run"
 if [ "$(id -u)" -eq 0 ]; then user_lines="User www-data
 Group www-data"; else user_lines=""; fi

@@ -51,12 +51,39 @@ StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view v
   return *v * scale;
 }
 
+StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_view value) {
+  constexpr std::string_view kAccepted = "an absolute path such as /usr/bin/python3";
+  if (value.empty() || value[0] != '/' || value.size() > 4095 || value.find('\0') != std::string_view::npos ||
+      value.find("//") != std::string_view::npos || value.find("/../") != std::string_view::npos ||
+      value.find("/./") != std::string_view::npos || value.ends_with("/..") || value.ends_with("/.") ||
+      (value.size() > 1 && value.back() == '/'))
+    return Bad(directive, value, kAccepted);
+  return std::string(value);
+}
+
+StatusOr<std::string> ParseExtension(std::string_view directive, std::string_view value) {
+  constexpr std::string_view kAccepted = "a file-name extension with its dot, such as .py";
+  if (value.size() < 2 || value.size() > 17 || value[0] != '.') return Bad(directive, value, kAccepted);
+  for (char c : value.substr(1)) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return Bad(directive, value, kAccepted);
+  }
+  return std::string(value);
+}
+
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
   return {Pick(parent.helpers, child.helpers)};
 }
 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
-  return {Pick(parent.idle_timeout_ms, child.idle_timeout_ms)};
+  DirSettings out;
+  out.idle_timeout_ms = Pick(parent.idle_timeout_ms, child.idle_timeout_ms);
+  out.check_permissions = Pick(parent.check_permissions, child.check_permissions);
+  out.allowed_interpreters = Pick(parent.allowed_interpreters, child.allowed_interpreters);
+  out.interpreters = parent.interpreters;
+  for (const auto& [ext, path] : child.interpreters) out.interpreters[ext] = path;
+  out.script_owner = Pick(parent.script_owner, child.script_owner);
+  return out;
 }
 
 }  // namespace cppcgi

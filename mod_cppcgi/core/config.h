@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 
@@ -23,8 +26,18 @@ struct ServerSettings {
   std::optional<int> helpers;  // CppCgiHelpers
 };
 
+// An absolute path without NUL, "..", or empty components (for interpreters).
+StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_view value);
+
+// A file-name extension such as ".py": a dot and 1-16 of [A-Za-z0-9_-].
+StatusOr<std::string> ParseExtension(std::string_view directive, std::string_view value);
+
 struct DirSettings {
   std::optional<int64_t> idle_timeout_ms;  // CppCgiIdleTimeout / CGIScriptTimeout / CGIDScriptTimeout
+  std::optional<bool> check_permissions;   // CppCgiPermissionCheck
+  std::optional<std::vector<std::string>> allowed_interpreters;  // CppCgiAllowInterpreter
+  std::map<std::string, std::string> interpreters;  // CppCgiInterpreter .ext /path (merged per extension)
+  std::optional<uint32_t> script_owner;    // CppCgiScriptOwner (uid)
 };
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child);

@@ -2,7 +2,8 @@
 //
 // Every message is one frame: a fixed 12-byte header (magic, version, type,
 // payload length) followed by the payload. The handler sends one kSpawn frame
-// per script, with the script's stdin, stdout and stderr pipe ends attached as
+// per script, with the script's stdin, stdout and stderr pipe ends and the
+// checked file to execute (the binary, or the interpreter) attached as
 // SCM_RIGHTS; the helper answers kStarted (or kSpawnFailed) and, when it has
 // reaped the script, kExited on the same connection. No request or response
 // byte of the HTTP exchange ever travels on this channel.
@@ -27,7 +28,7 @@ inline constexpr size_t kMaxPayload = 4u << 20;       // whole frame payload
 inline constexpr size_t kMaxPathLength = 4096;        // PATH_MAX
 inline constexpr size_t kMaxStringLength = 128u << 10;  // MAX_ARG_STRLEN on Linux
 inline constexpr size_t kMaxListEntries = 8192;       // argv or env entries
-inline constexpr int kFdsPerSpawn = 3;                // stdin, stdout, stderr
+inline constexpr int kFdsPerSpawn = 4;                // stdin, stdout, stderr, the file to execute
 
 enum class Type : uint16_t {
   kSpawn = 1,

@@ -8,6 +8,7 @@
 #include "glue/pool_supervisor.h"
 #include "glue/script_io.h"
 #include "glue/server_config.h"
+#include "proc/exec_plan.h"
 
 namespace cppcgi {
 namespace {
@@ -35,7 +36,27 @@ int64_t IdleTimeoutMs(request_rec* r) {
   return apr_time_as_msec(r->server->timeout);
 }
 
-wire::SpawnRequest BuildSpawnRequest(request_rec* r) {
+// Workers run as the same User as helpers and scripts: who the checks are for.
+const Identity& WorkerIdentity() {
+  static const Identity who = CurrentIdentity();
+  return who;
+}
+
+ExecRequest BuildExecRequest(request_rec* r) {
+  const DirSettings& d = GetDirConfig(r)->settings;
+  ExecRequest req;
+  req.path = r->filename;
+  // httpd's directory walk has already applied FollowSymLinks/SymLinksIfOwnerMatch.
+  req.follow_symlinks = (ap_allow_options(r) & (OPT_SYM_LINKS | OPT_SYM_OWNER)) != 0;
+  req.policy.check_permissions = d.check_permissions.value_or(true);
+  req.policy.required_owner = d.script_owner;
+  if (d.allowed_interpreters) req.policy.allowed_interpreters = *d.allowed_interpreters;
+  req.who = WorkerIdentity();
+  req.interpreter = InterpreterForPath(d.interpreters, req.path);
+  return req;
+}
+
+wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> argv) {
   ap_add_common_vars(r);
   ap_add_cgi_vars(r);
   wire::SpawnRequest req;
@@ -43,7 +64,7 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r) {
   const char* filename = r->filename;
   const char* slash = std::strrchr(filename, '/');
   req.cwd = slash && slash != filename ? std::string(filename, slash) : std::string("/");
-  req.argv.emplace_back(r->filename);
+  req.argv = std::move(argv);
   for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) req.env.emplace_back(*e);
   return req;
 }
@@ -75,8 +96,16 @@ int HandleRequest(request_rec* r) {
     return HTTP_NOT_FOUND;
   }
 
+  // Every check runs on descriptors opened here; the one that passed is the one executed.
+  ExecDecision decision = PrepareExec(BuildExecRequest(r));
+  if (const auto* refusal = std::get_if<Refusal>(&decision)) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
+                  refusal->problem.c_str(), refusal->fix.c_str());
+    return refusal->http_status;
+  }
+  auto& plan = std::get<ExecPlan>(decision);
   ScriptRun run(r, PoolSocketPath(), IdleTimeoutMs(r), IsNph(r->filename));
-  return run.Run(BuildSpawnRequest(r));
+  return run.Run(BuildSpawnRequest(r, std::move(plan.argv)), std::move(plan.exec_fd));
 }
 
 }  // namespace cppcgi

@@ -47,8 +47,8 @@ int NextHeaderLine(char* buf, int len, void* data) {
 ScriptRun::ScriptRun(request_rec* r, std::string socket_path, int64_t idle_timeout_ms, bool nph)
     : r_(r), c_(r->connection), socket_path_(std::move(socket_path)), idle_timeout_ms_(idle_timeout_ms), nph_(nph) {}
 
-int ScriptRun::Run(const wire::SpawnRequest& request) {
-  if (int status = Start(request); status != OK) return status;
+int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd) {
+  if (int status = Start(request, std::move(exec_fd)); status != OK) return status;
   in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   if (nph_) {
@@ -59,7 +59,7 @@ int ScriptRun::Run(const wire::SpawnRequest& request) {
   return Pump();
 }
 
-int ScriptRun::Start(const wire::SpawnRequest& request) {
+int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (socket_path_.empty()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
                   r_->filename);
@@ -83,7 +83,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request) {
                   st.ToString().c_str());
     return HTTP_INTERNAL_SERVER_ERROR;
   }
-  int script_ends[] = {in->first.get(), out->second.get(), err->second.get()};
+  int script_ends[] = {in->first.get(), out->second.get(), err->second.get(), exec_fd.get()};
   st = SendFrame(helper_.get(), *frame, script_ends, kConnectTimeoutMs);
   if (!st.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
@@ -97,6 +97,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request) {
   in->first.reset();
   out->second.reset();
   err->second.reset();
+  exec_fd.reset();
 
   auto reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
   if (!reply.ok()) {

@@ -25,13 +25,14 @@ class ScriptRun {
   ScriptRun& operator=(const ScriptRun&) = delete;
 
   // Returns an httpd status (OK when the response was produced).
-  int Run(const wire::SpawnRequest& request);
+  // `exec_fd`: the checked file to execute (binary or interpreter).
+  int Run(const wire::SpawnRequest& request, UniqueFd exec_fd);
 
  private:
   enum class Phase { kHeaders, kBody, kDiscard };
   enum class Step { kContinue, kStop };
 
-  int Start(const wire::SpawnRequest& request);
+  int Start(const wire::SpawnRequest& request, UniqueFd exec_fd);
   int Pump();
   Step FillFromClient();
   Step WriteToScript();

@@ -1,5 +1,7 @@
 #include "glue/server_config.h"
 
+#include <pwd.h>
+
 #include <string>
 
 #include "core/log_ids.h"
@@ -13,8 +15,10 @@ namespace {
 // httpd declares directive callbacks as a K&R-style `const char *(*)()` when
 // compiled as C++; the detour through void(*)() is the documented way to say
 // the cast is intended (it silences -Wcast-function-type for this one spot).
-using Take1 = const char* (*)(cmd_parms*, void*, const char*);
-cmd_func AsCmdFunc(Take1 fn) { return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(fn)); }
+template <typename Fn>
+cmd_func AsCmdFunc(Fn fn) {
+  return reinterpret_cast<cmd_func>(reinterpret_cast<void (*)()>(fn));
+}
 
 const char* Error(cmd_parms* cmd, const Status& st) { return apr_pstrdup(cmd->pool, st.message().c_str()); }
 
@@ -30,6 +34,49 @@ const char* SetIdleTimeout(cmd_parms* cmd, void* dir, const char* arg) {
   auto ms = ParseDurationMs(cmd->cmd->name, arg);
   if (!ms.ok()) return Error(cmd, ms.status());
   static_cast<DirConfig*>(dir)->settings.idle_timeout_ms = *ms;
+  return nullptr;
+}
+
+DirSettings& Dir(void* dir) { return static_cast<DirConfig*>(dir)->settings; }
+
+const char* SetPermissionCheck(cmd_parms*, void* dir, int on) {
+  Dir(dir).check_permissions = on != 0;
+  return nullptr;
+}
+
+const char* AddAllowedInterpreter(cmd_parms* cmd, void* dir, const char* arg) {
+  auto path = ParseAbsolutePath(cmd->cmd->name, arg);
+  if (!path.ok()) return Error(cmd, path.status());
+  auto& list = Dir(dir).allowed_interpreters;
+  if (!list) list.emplace();
+  list->push_back(*path);
+  return nullptr;
+}
+
+const char* SetInterpreter(cmd_parms* cmd, void* dir, const char* ext, const char* interpreter) {
+  auto e = ParseExtension(cmd->cmd->name, ext);
+  if (!e.ok()) return Error(cmd, e.status());
+  auto path = ParseAbsolutePath(cmd->cmd->name, interpreter);
+  if (!path.ok()) return Error(cmd, path.status());
+  Dir(dir).interpreters[*e] = *path;
+  return nullptr;
+}
+
+const char* SetScriptOwner(cmd_parms* cmd, void* dir, const char* arg) {
+  std::string value(arg);
+  if (value.size() > 1 && value[0] == '#') {
+    auto uid = ParseCount(cmd->cmd->name, value.substr(1), 0, 2147483647);
+    if (!uid.ok()) return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; expected a user name or #uid",
+                                       cmd->cmd->name, arg);
+    Dir(dir).script_owner = static_cast<uint32_t>(*uid);
+    return nullptr;
+  }
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (getpwnam_r(arg, &pw, buf, sizeof buf, &found) != 0 || found == nullptr)
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a known user; expected a user name or #uid", cmd->cmd->name, arg);
+  Dir(dir).script_owner = static_cast<uint32_t>(found->pw_uid);
   return nullptr;
 }
 
@@ -53,6 +100,16 @@ const command_rec kDirectives[] = {
                   "mod_cgi spelling of CppCgiIdleTimeout"),
     AP_INIT_TAKE1("CGIDScriptTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "mod_cgid spelling of CppCgiIdleTimeout"),
+    AP_INIT_FLAG("CppCgiPermissionCheck", AsCmdFunc(SetPermissionCheck), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On (default): refuse scripts that are setuid/setgid or writable by group/others, or whose "
+                 "directory is; Off: skip these checks"),
+    AP_INIT_ITERATE("CppCgiAllowInterpreter", AsCmdFunc(AddAllowedInterpreter), nullptr, RSRC_CONF | ACCESS_CONF,
+                    "Absolute paths of the only interpreters #! lines may name here (default: any)"),
+    AP_INIT_TAKE2("CppCgiInterpreter", AsCmdFunc(SetInterpreter), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "An extension and the interpreter that runs such files (no #! or exec bit needed), "
+                  "e.g. CppCgiInterpreter .py /usr/bin/python3"),
+    AP_INIT_TAKE1("CppCgiScriptOwner", AsCmdFunc(SetScriptOwner), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "Only run scripts owned by this user (name or #uid)"),
     AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
                   "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
     AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,

@@ -157,7 +157,7 @@ void Helper::HandleFrame(Connection& conn) {
     CloseConnection(fd);
     return;
   }
-  auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get()});
+  auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()});
   fds.clear();  // the script holds its own copies; the worker holds the other ends
   wire::Message reply;
   if (pid.ok()) {

@@ -1,7 +1,12 @@
 #include "proc/spawn.h"
 
+#include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <vector>
@@ -17,50 +22,76 @@ std::vector<char*> CStrings(const std::vector<std::string>& list) {
   return out;
 }
 
-class SpawnAttrs {
- public:
-  SpawnAttrs() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
+enum Stage : int { kStageNone = 0, kStageChdir, kStageDup, kStageExec };
+
+const char* StageText(int stage) {
+  switch (stage) {
+    case kStageChdir:
+      return "chdir to the script's directory";
+    case kStageDup:
+      return "set up stdin/stdout/stderr";
+    default:
+      return "exec";
   }
-  ~SpawnAttrs() {
-    posix_spawnattr_destroy(&attr_);
-    posix_spawn_file_actions_destroy(&actions_);
-  }
-  SpawnAttrs(const SpawnAttrs&) = delete;
-  SpawnAttrs& operator=(const SpawnAttrs&) = delete;
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
-};
+}
 
 }  // namespace
 
 StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
-  if (fds.stdin_fd <= 2 || fds.stdout_fd <= 2 || fds.stderr_fd <= 2)
-    return Status(Code::kInvalidArgument, "script pipe fds must not be 0, 1 or 2 in the helper");
-  SpawnAttrs a;
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  int rc = posix_spawnattr_setflags(
-      &a.attr_, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-  if (rc == 0) rc = posix_spawnattr_setsigmask(&a.attr_, &empty);
-  if (rc == 0) rc = posix_spawnattr_setsigdefault(&a.attr_, &all);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&a.actions_, fds.stdin_fd, 0);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&a.actions_, fds.stdout_fd, 1);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&a.actions_, fds.stderr_fd, 2);
-  // Close-on-exec covers what this process opens; closefrom also covers
-  // anything it inherited without the flag: the script gets 0, 1, 2 only.
-  if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&a.actions_, 3);
-  if (rc == 0 && !request.cwd.empty())
-    rc = posix_spawn_file_actions_addchdir_np(&a.actions_, request.cwd.c_str());
-  if (rc != 0) return Status::System("posix_spawn setup", rc);
+  for (int fd : {fds.stdin_fd, fds.stdout_fd, fds.stderr_fd, fds.exec_fd}) {
+    if (fd <= 2) return Status(Code::kInvalidArgument, "script fds must not be 0, 1 or 2 in the helper");
+  }
+  // Defence in depth: the worker checked it; it must still be a regular file.
+  struct stat st;
+  if (::fstat(fds.exec_fd, &st) != 0 || !S_ISREG(st.st_mode))
+    return Status(Code::kInvalidArgument, "the executable passed for '" + request.path + "' is not a regular file");
 
+  // Everything the child needs is built before vfork(): it may only make syscalls.
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
-  pid_t pid = -1;
-  rc = posix_spawn(&pid, request.path.c_str(), &a.actions_, &a.attr_, argv.data(), envp.data());
-  if (rc != 0) return Status::System("exec of '" + request.path + "' failed", rc);
+  const char* volatile cwd = request.cwd.empty() ? nullptr : request.cwd.c_str();
+  sigset_t empty;
+  sigemptyset(&empty);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  volatile int child_errno = 0;
+  volatile int child_stage = kStageNone;
+
+  pid_t pid = vfork();
+  if (pid == 0) {
+    // The child shares our memory until it execs: syscalls only, then _exit.
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
+    }
+    setsid();
+    if (dup2(fds.stdin_fd, 0) < 0 || dup2(fds.stdout_fd, 1) < 0 || dup2(fds.stderr_fd, 2) < 0) {
+      child_errno = errno;
+      child_stage = kStageDup;
+      _exit(127);
+    }
+    if (cwd != nullptr && chdir(cwd) != 0) {
+      child_errno = errno;
+      child_stage = kStageChdir;
+      _exit(127);
+    }
+    // Close-on-exec for every fd above 2, inherited ones included; exec_fd
+    // stays usable until execveat() itself has opened it.
+    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    syscall(SYS_execveat, fds.exec_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
+    child_errno = errno;
+    child_stage = kStageExec;
+    _exit(127);
+  }
+  if (pid < 0) return Status::System("vfork", errno);
+  if (child_stage != kStageNone) {
+    int err = child_errno;
+    int stage = child_stage;
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return Status::System(std::string(StageText(stage)) + " of '" + request.path + "' failed", err);
+  }
   return pid;
 }
 

@@ -1,8 +1,10 @@
-// Starts one CGI script with posix_spawn (clone(CLONE_VFORK) in glibc: no
-// copy of the helper's address space). The script gets the given fds as
-// 0, 1 and 2 and nothing else (everything in a helper is close-on-exec),
-// (close-on-exec, and closefrom(3) for anything inherited), its own session and process group, an empty signal mask and default
-// signal dispositions, and the requested working directory.
+// Starts one CGI script with vfork() + execveat(exec_fd, "", AT_EMPTY_PATH):
+// no copy of the helper's address space, and the file that runs is the one
+// the worker opened and checked (the script binary, or its interpreter).
+// The script gets the given pipe ends as 0, 1 and 2 and nothing else
+// (everything else is marked close-on-exec, inherited fds included), its own
+// session and process group, an empty signal mask and default signal
+// dispositions, and the requested working directory.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +18,7 @@ struct SpawnFds {
   int stdin_fd;
   int stdout_fd;
   int stderr_fd;
+  int exec_fd;  // opened by the worker, checked; executed as is
 };
 
 StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds);

@@ -112,8 +112,12 @@ class HttpdServer(HttpClient):
         if src:
             shutil.copytree(src, dst, dirs_exist_ok=True)
         os.makedirs(dst, exist_ok=True)
-        for dirpath, _dirs, _files in os.walk(dst):
+        # Modes from a checkout depend on the umask; scripts must not be group-writable.
+        for dirpath, _dirs, files in os.walk(dst):
             os.chmod(dirpath, 0o755)
+            for name in files:
+                f = os.path.join(dirpath, name)
+                os.chmod(f, 0o755 if os.stat(f).st_mode & 0o100 else 0o644)
         self.site_dirs[name] = dst
         return dst
 
@@ -157,7 +161,8 @@ class HttpdServer(HttpClient):
         if mpm == "prefork":
             lines += ["StartServers 2", "MinSpareServers 2", "MaxSpareServers 4", "MaxRequestWorkers 20"]
         else:
-            lines += ["StartServers 2", "ThreadsPerChild 16", "MaxRequestWorkers 64"]
+            lines += ["StartServers 2", "ThreadsPerChild 16", "MaxRequestWorkers 64",
+                      "MinSpareThreads 8", "MaxSpareThreads 48"]
         return "\n".join(lines) + "\n"
 
     def write_config(self, text=None):

@@ -250,10 +250,11 @@ def test_nph_output_is_passed_unmodified(server):
 
 @pytest.mark.expect_log("CPPCGI0007")
 def test_exec_failure_is_500_and_names_the_cause(server):
-    p = server.write_script("cgi-bin/notexec.sh", "#!/bin/sh\necho\n", mode=0o644)
+    # Passes every check (ELF magic, mode 0755) but the kernel cannot run it.
+    p = server.write_script("cgi-bin/broken-elf.cgi", "\x7fELF garbage\n", mode=0o755)
     mark = server.log_mark()
-    assert server.get("/cgi-bin/notexec.sh")[0] == 500
-    server.wait_for_log(mark, r"CPPCGI0007: exec of '%s' failed: \(13\) Permission denied" % p)
+    assert server.get("/cgi-bin/broken-elf.cgi")[0] == 500
+    server.wait_for_log(mark, r"CPPCGI0007: exec of '%s' failed: \(8\) Exec format error" % p)
 
 
 @pytest.mark.expect_log("CPPCGI0010")

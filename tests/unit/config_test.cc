@@ -42,7 +42,9 @@ TEST(ConfigTest, MergeChildWinsUnsetInherits) {
   };
   for (const Case& c : {Case{std::nullopt, std::nullopt, std::nullopt}, Case{1000, std::nullopt, 1000},
                         Case{std::nullopt, 2000, 2000}, Case{1000, 2000, 2000}}) {
-    DirSettings p{c.parent}, ch{c.child};
+    DirSettings p, ch;
+    p.idle_timeout_ms = c.parent;
+    ch.idle_timeout_ms = c.child;
     EXPECT_EQ(Merge(p, ch).idle_timeout_ms, c.expected);
   }
   EXPECT_EQ(Merge(ServerSettings{4}, ServerSettings{}).helpers, 4);
@@ -55,6 +57,36 @@ TEST(PoolSizeTest, DefaultHelperCount) {
   EXPECT_EQ(DefaultHelperCount(2), 2);
   EXPECT_EQ(DefaultHelperCount(8), 8);
   EXPECT_EQ(DefaultHelperCount(1000), kMaxHelpers);
+}
+
+}  // namespace
+}  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(ConfigTest, PathsAndExtensions) {
+  EXPECT_EQ(*ParseAbsolutePath("D", "/usr/bin/python3"), "/usr/bin/python3");
+  for (std::string_view bad : {"python3", "", "/usr//bin", "/usr/../bin", "/usr/bin/", "/./x", "/x/.."}) {
+    EXPECT_FALSE(ParseAbsolutePath("D", bad).ok()) << bad;
+  }
+  EXPECT_EQ(*ParseExtension("D", ".py"), ".py");
+  EXPECT_EQ(*ParseExtension("D", ".cgi-bin_2"), ".cgi-bin_2");
+  for (std::string_view bad : {"py", ".", ".p y", ".a/b", ".12345678901234567"}) {
+    EXPECT_FALSE(ParseExtension("D", bad).ok()) << bad;
+  }
+}
+
+TEST(ConfigTest, InterpreterMapsMergePerExtension) {
+  DirSettings parent, child;
+  parent.interpreters = {{".py", "/usr/bin/python3"}, {".pl", "/usr/bin/perl"}};
+  child.interpreters = {{".py", "/opt/py/bin/python3"}};
+  child.check_permissions = false;
+  DirSettings m = Merge(parent, child);
+  EXPECT_EQ(m.interpreters.at(".py"), "/opt/py/bin/python3");
+  EXPECT_EQ(m.interpreters.at(".pl"), "/usr/bin/perl");
+  EXPECT_EQ(m.check_permissions, false);
+  EXPECT_EQ(Merge(child, DirSettings{}).check_permissions, false);
 }
 
 }  // namespace

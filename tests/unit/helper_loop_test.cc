@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,7 +69,7 @@ class HelperLoopTest : public ::testing::Test {
   };
 
   // Connects and asks for `argv` to run; returns with the pipes, before reading any reply.
-  Run Spawn(std::vector<std::string> argv, int fd_count = 3) {
+  Run Spawn(std::vector<std::string> argv, int fd_count = 4) {
     Run run;
     auto conn = ConnectUnix(path_, 2000);
     EXPECT_TRUE(conn.ok()) << conn.status().ToString();
@@ -79,7 +81,10 @@ class HelperLoopTest : public ::testing::Test {
     req.argv = std::move(argv);
     req.env = {"PATH=/usr/bin:/bin", "GREETING=hi"};
     auto frame = wire::Encode(req);
-    int fds[] = {in->first.get(), out->second.get(), err->second.get()};
+    // The file to execute, opened the way the worker does (may fail: the helper must cope).
+    UniqueFd exec(::open(req.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!exec) exec.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    int fds[] = {in->first.get(), out->second.get(), err->second.get(), exec.get()};
     EXPECT_TRUE(SendFrame(run.conn.get(), *frame, std::span<const int>(fds, fd_count), 2000).ok());
     run.in = std::move(in->second);
     run.out = std::move(out->first);
@@ -143,11 +148,26 @@ TEST_F(HelperLoopTest, RunsScriptOnPassedPipesAndReportsExit) {
 }
 
 TEST_F(HelperLoopTest, ExecFailureIsReportedWithErrno) {
+  // A script without #!: execveat() fails with ENOEXEC, reported with the path.
+  std::string script = dir_ + "/noshebang.cgi";
+  FILE* f = fopen(script.c_str(), "w");
+  fputs("echo hi\n", f);
+  fclose(f);
+  chmod(script.c_str(), 0755);
+  Run run = Spawn({script});
+  auto reply = Receive(run);
+  unlink(script.c_str());
+  ASSERT_TRUE(std::holds_alternative<wire::SpawnFailed>(reply));
+  EXPECT_EQ(std::get<wire::SpawnFailed>(reply).sys_errno, ENOEXEC);
+  EXPECT_NE(std::get<wire::SpawnFailed>(reply).what.find(script), std::string::npos);
+}
+
+TEST_F(HelperLoopTest, NonRegularExecutableIsRefused) {
+  // /nonexistent cannot be opened, so /dev/null (a device) is passed instead.
   Run run = Spawn({"/nonexistent/script.cgi"});
   auto reply = Receive(run);
   ASSERT_TRUE(std::holds_alternative<wire::SpawnFailed>(reply));
-  EXPECT_EQ(std::get<wire::SpawnFailed>(reply).sys_errno, ENOENT);
-  EXPECT_NE(std::get<wire::SpawnFailed>(reply).what.find("/nonexistent/script.cgi"), std::string::npos);
+  EXPECT_NE(std::get<wire::SpawnFailed>(reply).what.find("not a regular file"), std::string::npos);
 }
 
 TEST_F(HelperLoopTest, StartsManyScriptsWithoutWaitingForAny) {

@@ -1,0 +1,118 @@
+#include "proc/exec_plan.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cppcgi {
+namespace {
+
+FileFacts Facts(const struct stat& st) {
+  return FileFacts{static_cast<uint32_t>(st.st_mode), static_cast<uint32_t>(st.st_uid),
+                   static_cast<uint32_t>(st.st_gid)};
+}
+
+Refusal OpenFailed(const std::string& what, int err, int status) {
+  return Refusal{CheckId::kOpenFailed, status, "cannot open " + what + ": " + std::strerror(err),
+                 "check that the file exists and that every directory above it is searchable by the server's user"};
+}
+
+}  // namespace
+
+Identity CurrentIdentity() {
+  Identity who{static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid()), {}};
+  int n = getgroups(0, nullptr);
+  if (n > 0) {
+    std::vector<gid_t> groups(static_cast<size_t>(n));
+    n = getgroups(n, groups.data());
+    for (int i = 0; i < n; ++i) who.groups.push_back(static_cast<uint32_t>(groups[static_cast<size_t>(i)]));
+  }
+  return who;
+}
+
+std::optional<std::string> InterpreterForPath(const std::map<std::string, std::string>& by_extension,
+                                              const std::string& path) {
+  size_t slash = path.rfind('/');
+  size_t dot = path.rfind('.');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return std::nullopt;
+  auto it = by_extension.find(path.substr(dot));
+  if (it == by_extension.end()) return std::nullopt;
+  return it->second;
+}
+
+ExecDecision PrepareExec(const ExecRequest& req) {
+  const std::string& path = req.path;
+  size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == std::string::npos || slash + 1 == path.size())
+    return Refusal{CheckId::kOpenFailed, 500, "'" + path + "' is not an absolute file path", "check the configuration"};
+  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string base = path.substr(slash + 1);
+
+  UniqueFd dir_fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd) return OpenFailed("the directory of '" + path + "'", errno, errno == EACCES ? 403 : 500);
+  struct stat dir_st;
+  if (::fstat(dir_fd.get(), &dir_st) != 0) return OpenFailed("the directory of '" + path + "'", errno, 500);
+
+  // O_NONBLOCK: a FIFO planted in place of the script must not block us.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (req.follow_symlinks ? 0 : O_NOFOLLOW);
+  UniqueFd fd(::openat(dir_fd.get(), base.c_str(), flags));
+  bool readable = fd.valid();
+  if (!fd && errno == ELOOP && !req.follow_symlinks) {
+    return Refusal{CheckId::kSymlink, 403, "'" + path + "' is a symbolic link and symbolic links are not followed here",
+                   "replace the link by the file, or enable Options FollowSymLinks for this directory"};
+  }
+  if (!fd && errno == EACCES) {
+    // Execute-only binaries can run without being readable.
+    fd.reset(::openat(dir_fd.get(), base.c_str(), O_PATH | O_CLOEXEC | (req.follow_symlinks ? 0 : O_NOFOLLOW)));
+  }
+  if (!fd) return OpenFailed("'" + path + "'", errno, errno == EACCES ? 403 : 500);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return OpenFailed("'" + path + "'", errno, 500);
+  FileFacts script = Facts(st);
+
+  bool by_extension = req.interpreter.has_value();
+  if (auto refusal = CheckScriptFile(path, script, Facts(dir_st), req.who, req.policy, !by_extension)) return *refusal;
+
+  std::string interpreter;
+  std::string argument;
+  bool has_argument = false;
+  if (by_extension) {
+    interpreter = *req.interpreter;
+  } else if (readable) {
+    char head[kShebangBufferSize];
+    ssize_t n = ::pread(fd.get(), head, sizeof head, 0);
+    if (n < 0) return OpenFailed("'" + path + "' for reading", errno, 500);
+    Shebang shebang = ParseShebang(std::string_view(head, static_cast<size_t>(n)));
+    if (auto refusal = CheckShebang(path, shebang)) return *refusal;
+    if (shebang.kind == FileKind::kElf) return ExecPlan{std::move(fd), {path}};
+    interpreter = shebang.interpreter;
+    argument = shebang.argument;
+    has_argument = shebang.has_argument;
+  } else {
+    // Not readable by us: only a binary can run like that; the kernel will tell.
+    return ExecPlan{std::move(fd), {path}};
+  }
+
+  if (!CanRead(script, req.who)) {
+    return Refusal{CheckId::kNotReadable, 500,
+                   "'" + path + "' is not readable by uid " + std::to_string(req.who.uid) + ", so " + interpreter +
+                       " cannot read it",
+                   "chmod a+r " + path};
+  }
+  UniqueFd interp_fd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
+  int open_errno = interp_fd ? 0 : errno;
+  struct stat ist;
+  bool have_facts = interp_fd && ::fstat(interp_fd.get(), &ist) == 0;
+  FileFacts ifacts = have_facts ? Facts(ist) : FileFacts{};
+  if (auto refusal = CheckInterpreter(path, interpreter, have_facts ? &ifacts : nullptr, open_errno, req.who, req.policy))
+    return *refusal;
+  ExecPlan plan{std::move(interp_fd), {interpreter}};
+  if (has_argument) plan.argv.push_back(argument);
+  plan.argv.push_back(path);
+  return plan;
+}
+
+}  // namespace cppcgi

@@ -1,0 +1,235 @@
+"""Permission and #! checks before exec: every refusal gives its status and
+exactly one error-log line with the check's id, the file and the fix."""
+
+import ctypes
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from httpd_server import HttpdServer
+
+IS_ROOT = os.geteuid() == 0
+
+
+def checks_conf(root):
+    return f"""
+ScriptAlias /chk/ "{root}/chk/"
+ScriptAlias /chk-open/ "{root}/chk-open/"
+ScriptAlias /chk-allow/ "{root}/chk-allow/"
+ScriptAlias /chk-ext/ "{root}/chk-ext/"
+ScriptAlias /chk-off/ "{root}/chk-off/"
+ScriptAlias /chk-owner/ "{root}/chk-owner/"
+ScriptAlias /chk-swap/ "{root}/chk-swap/"
+<Directory "{root}/chk-allow">
+  CppCgiAllowInterpreter /usr/bin/python3
+</Directory>
+<Directory "{root}/chk-ext">
+  CppCgiInterpreter .py /usr/bin/python3
+</Directory>
+<Directory "{root}/chk-off">
+  CppCgiPermissionCheck Off
+</Directory>
+<Directory "{root}/chk-owner">
+  CppCgiScriptOwner nobody
+</Directory>
+"""
+
+
+@pytest.fixture(scope="module")
+def checks_server():
+    from conftest import make_server
+    srv = make_server()
+    for d in ("chk", "chk-allow", "chk-ext", "chk-off", "chk-owner", "chk-swap"):
+        srv.add_dir(d)
+    srv.add_dir("chk-open")
+    srv.extra_conf += checks_conf(srv.root)
+    srv.write_config()
+    srv.start()
+    os.chmod(srv.path("chk-open"), 0o777)  # after start: the harness made it 0755
+    yield srv
+    left = srv.stop()
+    srv.cleanup()
+    assert not left
+
+
+HELLO = 'echo "Content-Type: text/plain"; echo; echo ran'
+
+# name, file content, mode, directory, expected status, log id, text the line must contain
+CASES = [
+    ("ok", f"#!/bin/sh\n{HELLO}\n", 0o755, "chk", 200, None, None),
+    ("crlf", f"#!/bin/sh\r\n{HELLO}\r\n", 0o755, "chk", 500, "CPPCGI0307",
+     "was saved with Windows line endings"),
+    ("crlf-env", f"#!/usr/bin/env python3\r\nprint('x')\r\n", 0o755, "chk", 500, "CPPCGI0307", "dos2unix"),
+    ("bom", f"\ufeff#!/bin/sh\n{HELLO}\n", 0o755, "chk", 500, "CPPCGI0308", "byte-order mark"),
+    ("noshebang", f"{HELLO}\n", 0o755, "chk", 500, "CPPCGI0306", "has no #! line"),
+    ("toolong", "#!/" + "a" * 300 + "\n", 0o755, "chk", 500, "CPPCGI0309", "longer than 255 bytes"),
+    ("relative", "#!python3\nprint(1)\n", 0o755, "chk", 500, "CPPCGI0310", "not an absolute path"),
+    ("empty", "#!\n", 0o755, "chk", 500, "CPPCGI0317", "names no interpreter"),
+    ("missing", "#!/usr/bin/no-such-interpreter\n", 0o755, "chk", 500, "CPPCGI0311",
+     "'/usr/bin/no-such-interpreter' named by"),
+    ("interp-dir", "#!/usr/bin\n", 0o755, "chk", 500, "CPPCGI0312", "is a directory"),
+    ("noexec", f"#!/bin/sh\n{HELLO}\n", 0o644, "chk", 500, "CPPCGI0304", "chmod 755"),
+    ("writable", f"#!/bin/sh\n{HELLO}\n", 0o757, "chk", 403, "CPPCGI0301", "writable by others"),
+    ("group-writable", f"#!/bin/sh\n{HELLO}\n", 0o775, "chk", 403, "CPPCGI0301", "writable by its group"),
+    ("setuid", f"#!/bin/sh\n{HELLO}\n", 0o4755, "chk", 403, "CPPCGI0303", "chmod ug-s"),
+    ("dir-writable", f"#!/bin/sh\n{HELLO}\n", 0o755, "chk-open", 403, "CPPCGI0302",
+     "directory of"),
+    ("not-allowed", f"#!/bin/sh\n{HELLO}\n", 0o755, "chk-allow", 403, "CPPCGI0315", "CppCgiAllowInterpreter"),
+    ("allowed", "#!/usr/bin/python3\nprint('Content-Type: text/plain\\n\\nran')\n", 0o755, "chk-allow", 200,
+     None, None),
+    ("off", f"#!/bin/sh\n{HELLO}\n", 0o757, "chk-off", 200, None, None),
+]
+
+
+def _request(srv, d, name):
+    return srv.get(f"/{d}/{name}.cgi")
+
+
+@pytest.mark.parametrize("name,content,mode,d,status,log_id,text", CASES, ids=[c[0] for c in CASES])
+def test_check(checks_server, name, content, mode, d, status, log_id, text):
+    srv = checks_server
+    path = srv.path(d, f"{name}.cgi")
+    with open(path, "w", newline="") as f:
+        f.write(content)
+    os.chmod(path, mode)
+    mark = srv.log_mark()
+    got, _, body = _request(srv, d, name)
+    assert got == status, body
+    log = srv.log_since(mark)
+    if log_id is None:
+        assert body.strip().endswith(b"ran"), body
+        assert "CPPCGI03" not in log, log
+        return
+    lines = [l for l in log.splitlines() if "CPPCGI0" in l]
+    assert len(lines) == 1, log
+    assert f"{log_id}: " in lines[0], lines[0]
+    assert path in lines[0], lines[0]
+    assert text in lines[0], lines[0]
+    assert "; fix: " in lines[0], lines[0]
+
+
+def test_interpreter_by_extension_needs_no_shebang_or_exec_bit(checks_server):
+    srv = checks_server
+    srv.write_script("chk-ext/plain.py", "print('Content-Type: text/plain')\nprint()\nprint('by extension')\n",
+                     mode=0o644)
+    status, _, body = srv.get("/chk-ext/plain.py")
+    assert status == 200 and body == b"by extension\n"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs a script the server's user cannot read")
+def test_unreadable_script_for_interpreter_is_500(checks_server):
+    srv = checks_server
+    p = srv.write_script("chk-ext/secret.py", "print('x')\n", mode=0o600)
+    mark = srv.log_mark()
+    assert srv.get("/chk-ext/secret.py")[0] == 500
+    srv.wait_for_log(mark, r"CPPCGI0316: '%s' is not readable by uid 33" % p)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs files owned by another user")
+def test_owner_requirement(checks_server):
+    srv = checks_server
+    p = srv.write_script("chk-owner/mine.cgi", f"#!/bin/sh\n{HELLO}\n")
+    mark = srv.log_mark()
+    assert srv.get("/chk-owner/mine.cgi")[0] == 403
+    srv.wait_for_log(mark, r"CPPCGI0305: '%s' is owned by uid 0, not by the required uid" % p)
+    os.chown(p, 65534, 65534)  # nobody
+    assert srv.get("/chk-owner/mine.cgi")[0] == 200
+
+
+def test_interpreter_checks(checks_server):
+    srv = checks_server
+    noexec = srv.write_script("chk/fake-interp", "not a program\n", mode=0o644)
+    srv.write_script("chk/uses-noexec.cgi", f"#!{noexec}\n")
+    mark = srv.log_mark()
+    assert srv.get("/chk/uses-noexec.cgi")[0] == 500
+    srv.wait_for_log(mark, r"CPPCGI0313: the interpreter '%s' .* is not executable" % noexec)
+
+    shell = srv.path("chk", "wsh")
+    shutil.copy("/bin/sh", shell)
+    os.chmod(shell, 0o757)
+    srv.write_script("chk/uses-wsh.cgi", f"#!{shell}\n{HELLO}\n")
+    mark = srv.log_mark()
+    assert srv.get("/chk/uses-wsh.cgi")[0] == 403
+    srv.wait_for_log(mark, r"CPPCGI0314: the interpreter '%s' .* is writable by others" % shell)
+
+
+def test_fifo_is_refused_without_blocking(checks_server):
+    srv = checks_server
+    fifo = srv.path("chk", "fifo.cgi")
+    os.mkfifo(fifo, 0o755)
+    mark = srv.log_mark()
+    assert srv.get("/chk/fifo.cgi", timeout=10)[0] == 403
+    srv.wait_for_log(mark, r"CPPCGI0300: '%s' is not a regular file" % fifo)
+
+
+def _compile(srv, name, marker):
+    src = srv.path(f"{name}.c")
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\nint main(void){fputs("Content-Type: text/plain\\n\\n%s\\n", stdout);'
+                'return 0;}\n' % marker)
+    out = srv.path(name)
+    subprocess.run(["cc", "-O1", "-o", out, src], check=True)
+    return out
+
+
+def test_swapped_in_unchecked_binary_never_runs(checks_server):
+    """A loop keeps renaming a checked binary and a setuid one (refused) into
+    place while requests run: each response is the checked one or a 403,
+    never the output of the refused file."""
+    srv = checks_server
+    good = _compile(srv, "good-bin", "checked")
+    bad = _compile(srv, "bad-bin", "UNCHECKED")
+    target = srv.path("chk-swap", "swap.cgi")
+    shutil.copy(good, target)
+    os.chmod(target, 0o755)
+    stop = threading.Event()
+    swaps = [0]
+
+    def swapper():
+        i = 0
+        while not stop.is_set() and i < 100000:
+            src = good if i % 2 == 0 else bad
+            tmp = srv.path("chk-swap", f".tmp{i % 2}")
+            shutil.copy(src, tmp)
+            os.chmod(tmp, 0o755 if src == good else 0o4755)
+            os.replace(tmp, target)
+            i += 1
+        swaps[0] = i
+
+    t = threading.Thread(target=swapper)
+    t.start()
+    seen = {"checked": 0, "refused": 0, "other": 0}
+    try:
+        for _ in range(300):
+            status, _, body = srv.get("/chk-swap/swap.cgi", timeout=20)
+            assert b"UNCHECKED" not in body
+            if status == 200 and body == b"checked\n":
+                seen["checked"] += 1
+            elif status == 403:
+                seen["refused"] += 1
+            else:
+                seen["other"] += 1  # e.g. 500 ETXTBSY/ENOENT in the middle of a rename
+    finally:
+        stop.set()
+        t.join(30)
+    assert swaps[0] > 100
+    assert seen["checked"] > 0 and seen["refused"] > 0, seen
+
+
+@pytest.mark.parametrize("line,needle", [
+    ("CppCgiInterpreter py /usr/bin/python3", "CppCgiInterpreter: 'py' is not accepted; expected a file-name "
+                                              "extension with its dot, such as .py"),
+    ("CppCgiInterpreter .py python3", "CppCgiInterpreter: 'python3' is not accepted; expected an absolute path"),
+    ("CppCgiAllowInterpreter /usr/bin/python3 perl", "CppCgiAllowInterpreter: 'perl' is not accepted"),
+    ("CppCgiScriptOwner no-such-user-xyz", "CppCgiScriptOwner: 'no-such-user-xyz' is not a known user; expected a "
+                                           "user name or #uid"),
+    ("CppCgiScriptOwner #abc", "CppCgiScriptOwner: '#abc' is not accepted; expected a user name or #uid"),
+    ("CppCgiPermissionCheck maybe", "CppCgiPermissionCheck must be On or Off"),
+])
+def test_check_directives_refuse_bad_values(server, line, needle):
+    rc, out = server.config_test(server.config_text() + line + "\n")
+    assert rc != 0
+    assert needle in out, out
