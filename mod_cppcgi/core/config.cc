@@ -72,7 +72,7 @@ StatusOr<std::string> ParseExtension(std::string_view directive, std::string_vie
 }
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
-  return {Pick(parent.helpers, child.helpers)};
+  return {Pick(parent.helpers, child.helpers), Pick(parent.max_scripts_total, child.max_scripts_total)};
 }
 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
@@ -83,6 +83,10 @@ DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   out.interpreters = parent.interpreters;
   for (const auto& [ext, path] : child.interpreters) out.interpreters[ext] = path;
   out.script_owner = Pick(parent.script_owner, child.script_owner);
+  out.max_run_time_ms = Pick(parent.max_run_time_ms, child.max_run_time_ms);
+  const DirSettings& caps = child.max_scripts ? child : parent;
+  out.max_scripts = caps.max_scripts;
+  out.max_scripts_slot = caps.max_scripts_slot;
   return out;
 }
 

@@ -23,7 +23,8 @@ StatusOr<int> ParseCount(std::string_view directive, std::string_view value, int
 StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view value);
 
 struct ServerSettings {
-  std::optional<int> helpers;  // CppCgiHelpers
+  std::optional<int> helpers;             // CppCgiHelpers
+  std::optional<int> max_scripts_total;   // CppCgiMaxScriptsTotal
 };
 
 // An absolute path without NUL, "..", or empty components (for interpreters).
@@ -38,6 +39,10 @@ struct DirSettings {
   std::optional<std::vector<std::string>> allowed_interpreters;  // CppCgiAllowInterpreter
   std::map<std::string, std::string> interpreters;  // CppCgiInterpreter .ext /path (merged per extension)
   std::optional<uint32_t> script_owner;    // CppCgiScriptOwner (uid)
+  std::optional<int64_t> max_run_time_ms;  // CppCgiMaxRunTime
+  // CppCgiMaxScripts: the cap and the shared counter slot of the section that set it.
+  std::optional<uint32_t> max_scripts;
+  uint32_t max_scripts_slot = 0;
 };
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child);

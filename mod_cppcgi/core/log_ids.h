@@ -21,6 +21,8 @@
 #define CPPCGI_INTERNAL CPPCGI_LOGNO(0014)        // an exception reached a hook boundary
 #define CPPCGI_BODY_READ CPPCGI_LOGNO(0015)       // reading the request body failed
 #define CPPCGI_HELPER_PROTOCOL CPPCGI_LOGNO(0016) // helper answered something unexpected
+#define CPPCGI_RUN_TIME CPPCGI_LOGNO(0017)        // CppCgiMaxRunTime exceeded
+#define CPPCGI_BUSY CPPCGI_LOGNO(0018)            // a concurrency cap was reached: 503
 
 // 01xx: helper pool
 #define CPPCGI_POOL_STARTED CPPCGI_LOGNO(0100)

@@ -105,11 +105,22 @@ StatusOr<std::string> Encode(const Message& message) {
     if (st = w.PutString(req->cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
     if (st = w.PutList(req->argv, "argv"); !st.ok()) return st;
     if (st = w.PutList(req->env, "environment"); !st.ok()) return st;
+    if (req->limits.size() > kMaxLimits) return Status{Code::kTooLarge, "too many resource limits"};
+    w.Put<uint32_t>(static_cast<uint32_t>(req->limits.size()));
+    for (const Limit& l : req->limits) {
+      w.Put<int32_t>(l.resource);
+      w.Put<uint64_t>(l.soft);
+      w.Put<uint64_t>(l.hard);
+    }
+    w.Put<uint32_t>(req->dir_slot);
+    w.Put<uint32_t>(req->dir_cap);
+    w.Put<uint32_t>(req->total_cap);
   } else if (const auto* started = std::get_if<Started>(&message)) {
     w.Put<int32_t>(started->pid);
   } else if (const auto* failed = std::get_if<SpawnFailed>(&message)) {
     w.Put<int32_t>(failed->sys_errno);
     if (st = w.PutString(failed->what, kMaxPathLength, "failure text"); !st.ok()) return st;
+    w.Put<uint8_t>(failed->busy ? 1 : 0);
   } else if (const auto* exited = std::get_if<Exited>(&message)) {
     w.Put<int32_t>(exited->wait_status);
     w.Put<int64_t>(exited->wall_us);
@@ -151,8 +162,15 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
   switch (header->type) {
     case Type::kSpawn: {
       SpawnRequest req;
+      uint32_t nlimits = 0;
       if (!r.GetString(&req.path, kMaxPathLength) || !r.GetString(&req.cwd, kMaxPathLength) ||
-          !r.GetList(&req.argv) || !r.GetList(&req.env) || !r.empty())
+          !r.GetList(&req.argv) || !r.GetList(&req.env) || !r.Get(&nlimits) || nlimits > kMaxLimits)
+        return Malformed("spawn");
+      req.limits.resize(nlimits);
+      for (Limit& l : req.limits) {
+        if (!r.Get(&l.resource) || !r.Get(&l.soft) || !r.Get(&l.hard) || l.soft > l.hard) return Malformed("spawn");
+      }
+      if (!r.Get(&req.dir_slot) || !r.Get(&req.dir_cap) || !r.Get(&req.total_cap) || !r.empty())
         return Malformed("spawn");
       if (req.path.empty() || req.path[0] != '/' || req.argv.empty()) return Malformed("spawn");
       if (HasNul(req.path) || HasNul(req.cwd)) return Malformed("spawn");
@@ -173,8 +191,11 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
     }
     case Type::kSpawnFailed: {
       SpawnFailed m;
-      if (!r.Get(&m.sys_errno) || !r.GetString(&m.what, kMaxPathLength) || !r.empty())
+      uint8_t busy = 0;
+      if (!r.Get(&m.sys_errno) || !r.GetString(&m.what, kMaxPathLength) || !r.Get(&busy) || busy > 1 ||
+          !r.empty())
         return Malformed("spawn-failed");
+      m.busy = busy == 1;
       return Message{std::move(m)};
     }
     case Type::kExited: {

@@ -42,11 +42,25 @@ struct FrameHeader {
   uint32_t length;  // payload bytes that follow the header
 };
 
+// A resource limit for the script (setrlimit), from RLimitCPU/MEM/NPROC.
+struct Limit {
+  int32_t resource = 0;  // RLIMIT_CPU, RLIMIT_AS, RLIMIT_NPROC
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+inline constexpr size_t kMaxLimits = 8;
+
 struct SpawnRequest {
   std::string path;               // program to execute (absolute)
   std::string cwd;                // working directory for the script
   std::vector<std::string> argv;  // argv[0] first
   std::vector<std::string> env;   // "NAME=value"
+  std::vector<Limit> limits;      // applied in the child before exec
+  // Concurrency caps, enforced by helpers in shared counters: slot 0 is
+  // unused; a positive slot names a per-directory counter.
+  uint32_t dir_slot = 0;
+  uint32_t dir_cap = 0;    // 0: no per-directory cap
+  uint32_t total_cap = 0;  // 0: no server-wide cap
 };
 
 struct Started {
@@ -56,6 +70,7 @@ struct Started {
 struct SpawnFailed {
   int32_t sys_errno = 0;
   std::string what;  // which step failed, for the log
+  bool busy = false;  // refused by a concurrency cap, not a failure
 };
 
 struct Exited {

@@ -1,5 +1,7 @@
 #include "glue/handler.h"
 
+#include <sys/resource.h>
+
 #include <cstring>
 #include <string>
 
@@ -56,6 +58,18 @@ ExecRequest BuildExecRequest(request_rec* r) {
   return req;
 }
 
+// RLimitCPU/RLimitMEM/RLimitNPROC (httpd core, per directory), for scripts only.
+// Like mod_cgi, RLimitMEM limits the address space (RLIMIT_AS).
+void AddLimits(request_rec* r, wire::SpawnRequest* req) {
+  auto* core = static_cast<core_dir_config*>(ap_get_core_module_config(r->per_dir_config));
+  auto add = [&](int resource, const struct rlimit* l) {
+    if (l != nullptr) req->limits.push_back({resource, l->rlim_cur, l->rlim_max});
+  };
+  add(RLIMIT_CPU, core->limit_cpu);
+  add(RLIMIT_AS, core->limit_mem);
+  add(RLIMIT_NPROC, core->limit_nproc);
+}
+
 wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> argv) {
   ap_add_common_vars(r);
   ap_add_cgi_vars(r);
@@ -66,6 +80,13 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
   req.cwd = slash && slash != filename ? std::string(filename, slash) : std::string("/");
   req.argv = std::move(argv);
   for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) req.env.emplace_back(*e);
+  AddLimits(r, &req);
+  const DirSettings& d = GetDirConfig(r)->settings;
+  if (d.max_scripts) {
+    req.dir_slot = d.max_scripts_slot;
+    req.dir_cap = *d.max_scripts;
+  }
+  req.total_cap = static_cast<uint32_t>(GetServerConfig(ap_server_conf)->settings.max_scripts_total.value_or(0));
   return req;
 }
 
@@ -104,7 +125,12 @@ int HandleRequest(request_rec* r) {
     return refusal->http_status;
   }
   auto& plan = std::get<ExecPlan>(decision);
-  ScriptRun run(r, PoolSocketPath(), IdleTimeoutMs(r), IsNph(r->filename));
+  ScriptRunOptions options;
+  options.socket_path = PoolSocketPath();
+  options.idle_timeout_ms = IdleTimeoutMs(r);
+  options.max_run_time_ms = GetDirConfig(r)->settings.max_run_time_ms.value_or(0);
+  options.nph = IsNph(r->filename);
+  ScriptRun run(r, std::move(options));
   return run.Run(BuildSpawnRequest(r, std::move(plan.argv)), std::move(plan.exec_fd));
 }
 

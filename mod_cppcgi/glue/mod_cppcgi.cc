@@ -13,6 +13,7 @@ namespace {
 
 int PreConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) noexcept {
   ResetIgnoredDirectives();
+  ResetDirSlots();
   return OK;
 }
 

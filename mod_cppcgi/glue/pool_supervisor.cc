@@ -20,6 +20,7 @@
 #include "core/unique_fd.h"
 #include "glue/server_config.h"
 #include "proc/helper_main.h"
+#include "proc/script_counters.h"
 
 namespace cppcgi {
 namespace {
@@ -50,6 +51,7 @@ struct Pool {
   UniqueFd lifeline_write;
   pid_t parent_pid = 0;
   bool ended = false;
+  ScriptCounters* counters = nullptr;  // shared with this generation's helpers
   std::vector<Slot*> slots;
 };
 
@@ -149,6 +151,7 @@ void CloseAllExcept(const std::vector<int>& keep) {
   options.listen_fd = listen_fd;
   options.lifeline_fd = lifeline;
   options.log = LogFromHelper;
+  options.counters = pool->counters;
   _exit(RunHelper(options));
 }
 
@@ -248,6 +251,8 @@ apr_status_t EndGeneration(void* data) {
   pool->lifeline_read.reset();
   pool->listen_fd.reset();
   ::unlink(pool->socket_path.c_str());
+  UnmapScriptCounters(pool->counters);  // the helpers keep their own mapping
+  pool->counters = nullptr;
   if (g_pool == pool) {
     g_pool = nullptr;
     g_socket_path.clear();
@@ -306,6 +311,9 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   pool->listen_fd = std::move(*listen_fd);
   auto lifeline = MakePipe();
   if (!lifeline.ok()) return Fail(s, lifeline.status());
+  auto counters = MapScriptCounters();
+  if (!counters.ok()) return Fail(s, counters.status());
+  pool->counters = *counters;
   pool->lifeline_read = std::move(lifeline->first);
   pool->lifeline_write = std::move(lifeline->second);
   // Registered after the destructor cleanup, so it runs first.

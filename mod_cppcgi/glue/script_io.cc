@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,14 +45,49 @@ int NextHeaderLine(char* buf, int len, void* data) {
 
 }  // namespace
 
-ScriptRun::ScriptRun(request_rec* r, std::string socket_path, int64_t idle_timeout_ms, bool nph)
-    : r_(r), c_(r->connection), socket_path_(std::move(socket_path)), idle_timeout_ms_(idle_timeout_ms), nph_(nph) {}
+ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
+    : r_(r), c_(r->connection), opt_(std::move(options)) {
+  // On an HTTP/1 connection, a client that hangs up is seen even while the
+  // script is silent. (HTTP/2 streams share one socket: not watched here.)
+  if (c_->master == nullptr) {
+    apr_socket_t* sock = ap_get_conn_socket(c_);
+    apr_os_sock_t fd;
+    if (sock != nullptr && apr_os_sock_get(&fd, sock) == APR_SUCCESS) client_fd_ = fd;
+  }
+}
+
+int ScriptRun::PollTimeoutMs() const {
+  int64_t timeout = opt_.idle_timeout_ms;
+  if (opt_.max_run_time_ms > 0) {
+    int64_t left = opt_.max_run_time_ms - apr_time_as_msec(apr_time_now() - started_);
+    if (left < timeout) timeout = left < 0 ? 0 : left;
+  }
+  return static_cast<int>(timeout);
+}
+
+void ScriptRun::SetNotes() {
+  // For mod_log_config: %{cppcgi-status}n %{cppcgi-wall-us}n ...
+  apr_table_t* n = r_->notes;
+  if (exited_) {
+    int ws = exit_.wait_status;
+    apr_table_setn(n, "cppcgi-status",
+                   WIFSIGNALED(ws) ? apr_psprintf(r_->pool, "signal:%d", WTERMSIG(ws))
+                                   : apr_psprintf(r_->pool, "exit:%d", WEXITSTATUS(ws)));
+    apr_table_setn(n, "cppcgi-wall-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.wall_us));
+    apr_table_setn(n, "cppcgi-user-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.user_us));
+    apr_table_setn(n, "cppcgi-sys-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.sys_us));
+    apr_table_setn(n, "cppcgi-maxrss-kb", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.max_rss_kb));
+  }
+  if (pid_ != 0) apr_table_setn(n, "cppcgi-pid", apr_psprintf(r_->pool, "%ld", static_cast<long>(pid_)));
+  if (first_byte_ != 0)
+    apr_table_setn(n, "cppcgi-ttfb-us", apr_psprintf(r_->pool, "%" APR_TIME_T_FMT, first_byte_ - started_));
+}
 
 int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (int status = Start(request, std::move(exec_fd)); status != OK) return status;
   in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
-  if (nph_) {
+  if (opt_.nph) {
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
     phase_ = Phase::kBody;
@@ -60,12 +96,13 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd) {
 }
 
 int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
-  if (socket_path_.empty()) {
+  started_ = apr_time_now();
+  if (opt_.socket_path.empty()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
                   r_->filename);
     return HTTP_SERVICE_UNAVAILABLE;
   }
-  auto conn = ConnectUnix(socket_path_, kConnectTimeoutMs);
+  auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
   if (!conn.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot reach a helper to run %s: %s",
                   r_->filename, conn.status().ToString().c_str());
@@ -103,6 +140,12 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (!reply.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "helper did not confirm the start of %s: %s",
                   r_->filename, reply.status().ToString().c_str());
+    return HTTP_SERVICE_UNAVAILABLE;
+  }
+  if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply); failed != nullptr && failed->busy) {
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_, CPPCGI_BUSY "not starting %s: %s already run; answering 503",
+                  r_->filename, failed->what.c_str());
+    apr_table_setn(r_->err_headers_out, "Retry-After", "1");
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply)) {
@@ -263,6 +306,7 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       return Step::kContinue;
     }
     std::string_view chunk(buf, static_cast<size_t>(n));
+    if (first_byte_ == 0) first_byte_ = apr_time_now();
     if (phase_ == Phase::kHeaders) {
       size_t used = framer_.Feed(chunk);
       chunk.remove_prefix(used);
@@ -282,9 +326,9 @@ ScriptRun::Step ScriptRun::ReadStdout() {
 int ScriptRun::Pump() {
   while (stdout_r_ || stderr_r_) {
     if (FillFromClient() == Step::kStop) break;
-    pollfd fds[3];
+    pollfd fds[4];
     nfds_t n = 0;
-    int in_idx = -1, out_idx = -1, err_idx = -1;
+    int in_idx = -1, out_idx = -1, err_idx = -1, client_idx = -1;
     if (stdin_w_ && pending_off_ < pending_in_.size()) {
       in_idx = static_cast<int>(n);
       fds[n++] = {stdin_w_.get(), POLLOUT, 0};
@@ -297,11 +341,16 @@ int ScriptRun::Pump() {
       err_idx = static_cast<int>(n);
       fds[n++] = {stderr_r_.get(), POLLIN, 0};
     }
+    // Only once the body is in: until then the socket is busy carrying it.
+    if (client_fd_ >= 0 && (body_done_ || !stdin_w_)) {
+      client_idx = static_cast<int>(n);
+      fds[n++] = {client_fd_, POLLRDHUP, 0};
+    }
     int ready = ::poll(fds, n, 0);
     if (ready == 0) {
       Flush();  // about to wait for the script: let the client see what we have
       if (client_gone_) break;
-      ready = ::poll(fds, n, static_cast<int>(idle_timeout_ms_));
+      ready = ::poll(fds, n, PollTimeoutMs());
     }
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -310,7 +359,15 @@ int ScriptRun::Pump() {
       break;
     }
     if (ready == 0) {
-      timed_out_ = true;
+      if (opt_.max_run_time_ms > 0 && apr_time_as_msec(apr_time_now() - started_) >= opt_.max_run_time_ms) {
+        over_run_time_ = true;
+      } else {
+        timed_out_ = true;
+      }
+      break;
+    }
+    if (client_idx >= 0 && (fds[client_idx].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      client_gone_ = true;
       break;
     }
     if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
@@ -339,6 +396,7 @@ std::string ScriptRun::ExitText() const {
 int ScriptRun::Finish() {
   stdin_w_.reset();
   if (client_gone_) {
+    apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_, CPPCGI_CLIENT_GONE "client went away; ending script %s (pid %ld)",
                   r_->filename, static_cast<long>(pid_));
     helper_.reset();  // the helper ends the script's process group
@@ -352,14 +410,27 @@ int ScriptRun::Finish() {
     }
     return body_error_;
   }
-  if (timed_out_) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                  CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT " ms; ending it",
-                  r_->filename, static_cast<long>(pid_), idle_timeout_ms_);
+  if (timed_out_ || over_run_time_) {
+    int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
+    if (timed_out_) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
+                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process group, SIGKILL after 3 s",
+                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
+    } else {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_RUN_TIME "script %s (pid %ld) ran %" APR_INT64_T_FMT
+                    " ms, over CppCgiMaxRunTime (%" APR_INT64_T_FMT
+                    " ms); sending SIGTERM to its process group, SIGKILL after 3 s",
+                    r_->filename, static_cast<long>(pid_), ran_ms, opt_.max_run_time_ms);
+    }
+    apr_table_setn(r_->notes, "cppcgi-status", timed_out_ ? "idle-timeout" : "run-time-limit");
     helper_.reset();
     if (phase_ == Phase::kBody) {
-      // Headers are out: make sure the client cannot take the response for complete.
-      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_GATEWAY_TIME_OUT, nullptr, r_->pool, c_->bucket_alloc));
+      // Headers are out: make sure the client cannot take the response for
+      // complete. A 502 error bucket is what makes httpd's chunk filter omit
+      // the last chunk and close the connection.
+      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
       APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
       ap_pass_brigade(r_->output_filters, out_bb_);
       c_->keepalive = AP_CONN_CLOSE;
@@ -370,7 +441,8 @@ int ScriptRun::Finish() {
 
   if (phase_ == Phase::kHeaders) {
     // Output ended before the blank line that ends the header section.
-    CollectExit(idle_timeout_ms_);
+    CollectExit(opt_.idle_timeout_ms);
+    SetNotes();
     if (framer_.bytes_seen() == 0) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "
@@ -390,7 +462,8 @@ int ScriptRun::Finish() {
     ap_pass_brigade(r_->output_filters, out_bb_);
     apr_brigade_cleanup(out_bb_);
   }
-  CollectExit(idle_timeout_ms_);
+  CollectExit(opt_.idle_timeout_ms);
+  SetNotes();
   if (exited_) {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r_,
                   CPPCGI_SCRIPT_EXIT "script %s (pid %ld) %s after %" APR_INT64_T_FMT " us (user %" APR_INT64_T_FMT

@@ -18,9 +18,16 @@
 
 namespace cppcgi {
 
+struct ScriptRunOptions {
+  std::string socket_path;
+  int64_t idle_timeout_ms = 60000;
+  int64_t max_run_time_ms = 0;  // 0: no limit
+  bool nph = false;
+};
+
 class ScriptRun {
  public:
-  ScriptRun(request_rec* r, std::string socket_path, int64_t idle_timeout_ms, bool nph);
+  ScriptRun(request_rec* r, ScriptRunOptions options);
   ScriptRun(const ScriptRun&) = delete;
   ScriptRun& operator=(const ScriptRun&) = delete;
 
@@ -46,12 +53,15 @@ class ScriptRun {
   void CollectExit(int64_t timeout_ms);
   std::string ExitText() const;
   void LogStderrLine(std::string_view line);
+  int PollTimeoutMs() const;
+  void SetNotes();
 
   request_rec* r_;
   conn_rec* c_;
-  std::string socket_path_;
-  int64_t idle_timeout_ms_;
-  bool nph_;
+  ScriptRunOptions opt_;
+  int client_fd_ = -1;            // HTTP/1 client socket, watched for hangup
+  apr_time_t started_ = 0;
+  apr_time_t first_byte_ = 0;
 
   UniqueFd helper_;
   FrameReceiver from_helper_;
@@ -73,6 +83,7 @@ class ScriptRun {
   const char* local_redirect_ = nullptr;
   bool client_gone_ = false;
   bool timed_out_ = false;
+  bool over_run_time_ = false;
   int body_error_ = OK;
 };
 

@@ -8,6 +8,7 @@
 #include "core/pool_size.h"
 #include "glue/apr_raii.h"
 #include "glue/compat.h"
+#include "proc/script_counters.h"
 
 namespace cppcgi {
 namespace {
@@ -80,6 +81,33 @@ const char* SetScriptOwner(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
+uint32_t g_next_slot = 1;
+
+const char* SetMaxScripts(cmd_parms* cmd, void* dir, const char* arg) {
+  auto n = ParseCount(cmd->cmd->name, arg, 1, 100000);
+  if (!n.ok()) return Error(cmd, n.status());
+  if (g_next_slot >= kMaxDirSlots)
+    return apr_psprintf(cmd->pool, "%s: more than %u sections set it; use fewer", cmd->cmd->name, kMaxDirSlots - 1);
+  Dir(dir).max_scripts = static_cast<uint32_t>(*n);
+  Dir(dir).max_scripts_slot = g_next_slot++;
+  return nullptr;
+}
+
+const char* SetMaxScriptsTotal(cmd_parms* cmd, void*, const char* arg) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  auto n = ParseCount(cmd->cmd->name, arg, 1, 1000000);
+  if (!n.ok()) return Error(cmd, n.status());
+  GetServerConfig(cmd->server)->settings.max_scripts_total = *n;
+  return nullptr;
+}
+
+const char* SetMaxRunTime(cmd_parms* cmd, void* dir, const char* arg) {
+  auto ms = ParseDurationMs(cmd->cmd->name, arg);
+  if (!ms.ok()) return Error(cmd, ms.status());
+  Dir(dir).max_run_time_ms = *ms;
+  return nullptr;
+}
+
 // mod_cgi's ScriptLog* and mod_cgid's ScriptSock: accepted so that existing
 // configs keep working, and said once at startup to have no effect.
 const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
@@ -110,6 +138,12 @@ const command_rec kDirectives[] = {
                   "e.g. CppCgiInterpreter .py /usr/bin/python3"),
     AP_INIT_TAKE1("CppCgiScriptOwner", AsCmdFunc(SetScriptOwner), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Only run scripts owned by this user (name or #uid)"),
+    AP_INIT_TAKE1("CppCgiMaxRunTime", AsCmdFunc(SetMaxRunTime), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "Longest a script may run in all, output or not (default: no limit)"),
+    AP_INIT_TAKE1("CppCgiMaxScripts", AsCmdFunc(SetMaxScripts), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "Most scripts of this section that may run at once; more get 503 (1-100000; default: no cap)"),
+    AP_INIT_TAKE1("CppCgiMaxScriptsTotal", AsCmdFunc(SetMaxScriptsTotal), nullptr, RSRC_CONF,
+                  "Most scripts that may run at once server-wide; more get 503 (1-1000000; default: no cap)"),
     AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
                   "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
     AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
@@ -120,6 +154,8 @@ const command_rec kDirectives[] = {
                   "mod_cgi's debug log buffer: accepted and ignored"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
+
+void ResetDirSlots() { g_next_slot = 1; }
 
 void* CreateServerConfig(apr_pool_t* p, server_rec* s) {
   // Runs for the main server when LoadModule is read: the moment to make

@@ -16,6 +16,9 @@ struct DirConfig {
 
 extern const command_rec kDirectives[];
 
+// Per-directory counter slots are handed out while the configuration is read.
+void ResetDirSlots();
+
 void* CreateServerConfig(apr_pool_t* p, server_rec* s);
 void* MergeServerConfig(apr_pool_t* p, void* base, void* add);
 void* CreateDirConfig(apr_pool_t* p, char* dir);

@@ -19,6 +19,7 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
+#include "proc/script_counters.h"
 #include "proc/spawn.h"
 
 namespace cppcgi {
@@ -42,6 +43,7 @@ struct Connection {
 
 struct Child {
   int conn_fd = -1;       // -1 once the worker has gone away
+  uint32_t slot = 0;      // per-directory counter it is counted in
   int64_t started_us = 0;
   int64_t kill_at_us = 0;  // when set: SIGKILL the group at this time
 };
@@ -157,16 +159,22 @@ void Helper::HandleFrame(Connection& conn) {
     CloseConnection(fd);
     return;
   }
-  auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()});
-  fds.clear();  // the script holds its own copies; the worker holds the other ends
   wire::Message reply;
-  if (pid.ok()) {
-    reply = wire::Started{*pid};
-    conn.child = *pid;
-    children_[*pid] = Child{fd, NowUs(), 0};
+  std::string why;
+  if (!TryAcquire(opt_.counters, req->dir_slot, req->dir_cap, req->total_cap, &why)) {
+    reply = wire::SpawnFailed{0, why, true};
   } else {
-    reply = wire::SpawnFailed{pid.status().sys_errno(), pid.status().message()};
+    auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()});
+    if (pid.ok()) {
+      reply = wire::Started{*pid};
+      conn.child = *pid;
+      children_[*pid] = Child{fd, req->dir_slot, NowUs(), 0};
+    } else {
+      Release(opt_.counters, req->dir_slot);
+      reply = wire::SpawnFailed{pid.status().sys_errno(), pid.status().message(), false};
+    }
   }
+  fds.clear();  // the script holds its own copies; the worker holds the other ends
   auto frame = wire::Encode(reply);
   Status st = frame.ok() ? SendFrame(fd, *frame, {}, kReplyTimeoutMs) : frame.status();
   if (!st.ok()) {
@@ -209,6 +217,7 @@ void Helper::Reap() {
     if (it == children_.end()) continue;  // an orphaned grandchild we adopted as subreaper
     Child child = it->second;
     children_.erase(it);
+    Release(opt_.counters, child.slot);
     if (child.conn_fd < 0) continue;
     auto conn = conns_.find(child.conn_fd);
     if (conn == conns_.end()) continue;

@@ -11,12 +11,15 @@
 
 namespace cppcgi {
 
+struct ScriptCounters;
+
 enum class HelperLogLevel { kError, kWarning, kInfo, kDebug };
 
 struct HelperOptions {
   int listen_fd = -1;    // listening AF_UNIX stream socket, shared by all helpers
   int lifeline_fd = -1;  // read end of a pipe whose write end only httpd's parent holds
   int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
+  ScriptCounters* counters = nullptr;  // shared running-script counts (caps); may be null
   std::function<void(HelperLogLevel, std::string_view)> log;
 };
 

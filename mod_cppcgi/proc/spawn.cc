@@ -4,6 +4,7 @@
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ std::vector<char*> CStrings(const std::vector<std::string>& list) {
   return out;
 }
 
-enum Stage : int { kStageNone = 0, kStageChdir, kStageDup, kStageExec };
+enum Stage : int { kStageNone = 0, kStageChdir, kStageDup, kStageLimit, kStageExec };
 
 const char* StageText(int stage) {
   switch (stage) {
@@ -30,6 +31,8 @@ const char* StageText(int stage) {
       return "chdir to the script's directory";
     case kStageDup:
       return "set up stdin/stdout/stderr";
+    case kStageLimit:
+      return "apply RLimit* to";
     default:
       return "exec";
   }
@@ -52,6 +55,12 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
   const char* volatile cwd = request.cwd.empty() ? nullptr : request.cwd.c_str();
   sigset_t empty;
   sigemptyset(&empty);
+  std::vector<std::pair<int, rlimit>> limits;
+  for (const wire::Limit& l : request.limits) {
+    if (l.resource != RLIMIT_CPU && l.resource != RLIMIT_AS && l.resource != RLIMIT_NPROC)
+      return Status(Code::kInvalidArgument, "unsupported resource limit " + std::to_string(l.resource));
+    limits.emplace_back(l.resource, rlimit{static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)});
+  }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   volatile int child_errno = 0;
@@ -73,6 +82,13 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
       child_errno = errno;
       child_stage = kStageChdir;
       _exit(127);
+    }
+    for (const auto& [resource, value] : limits) {
+      if (setrlimit(static_cast<__rlimit_resource_t>(resource), &value) != 0) {
+        child_errno = errno;
+        child_stage = kStageLimit;
+        _exit(127);
+      }
     }
     // Close-on-exec for every fd above 2, inherited ones included; exec_fd
     // stays usable until execveat() itself has opened it.

@@ -47,8 +47,14 @@ TEST(ConfigTest, MergeChildWinsUnsetInherits) {
     ch.idle_timeout_ms = c.child;
     EXPECT_EQ(Merge(p, ch).idle_timeout_ms, c.expected);
   }
-  EXPECT_EQ(Merge(ServerSettings{4}, ServerSettings{}).helpers, 4);
-  EXPECT_EQ(Merge(ServerSettings{4}, ServerSettings{8}).helpers, 8);
+  ServerSettings four, eight, unset;
+  four.helpers = 4;
+  eight.helpers = 8;
+  eight.max_scripts_total = 100;
+  EXPECT_EQ(Merge(four, unset).helpers, 4);
+  EXPECT_EQ(Merge(four, eight).helpers, 8);
+  EXPECT_EQ(Merge(four, eight).max_scripts_total, 100);
+  EXPECT_EQ(Merge(eight, four).max_scripts_total, 100);
 }
 
 TEST(PoolSizeTest, DefaultHelperCount) {
@@ -87,6 +93,20 @@ TEST(ConfigTest, InterpreterMapsMergePerExtension) {
   EXPECT_EQ(m.interpreters.at(".pl"), "/usr/bin/perl");
   EXPECT_EQ(m.check_permissions, false);
   EXPECT_EQ(Merge(child, DirSettings{}).check_permissions, false);
+}
+
+TEST(ConfigTest, ScriptCapKeepsItsSectionsSlot) {
+  DirSettings parent, child, plain;
+  parent.max_scripts = 5;
+  parent.max_scripts_slot = 1;
+  child.max_scripts = 2;
+  child.max_scripts_slot = 7;
+  DirSettings inherited = Merge(parent, plain);
+  EXPECT_EQ(inherited.max_scripts, 5u);
+  EXPECT_EQ(inherited.max_scripts_slot, 1u);  // a subdirectory shares its parent's counter
+  DirSettings own = Merge(parent, child);
+  EXPECT_EQ(own.max_scripts, 2u);
+  EXPECT_EQ(own.max_scripts_slot, 7u);
 }
 
 }  // namespace

@@ -115,10 +115,46 @@ TEST(WireTest, ListCountLargerThanPayloadIsRefused) {
   SpawnRequest r = Sample();
   r.env.clear();
   std::string frame = *Encode(r);
-  // The env count is the last 4 bytes; claim a million entries.
+  // The env count comes before the limit count and three cap fields (5 x 4 bytes).
   uint32_t count = 1000000;
-  std::memcpy(frame.data() + frame.size() - 4, &count, 4);
+  std::memcpy(frame.data() + frame.size() - 20, &count, 4);
   EXPECT_FALSE(Decode(frame).ok());
+}
+
+}  // namespace
+}  // namespace cppcgi::wire
+
+namespace cppcgi::wire {
+namespace {
+
+TEST(WireTest, LimitsAndCapsRoundTrip) {
+  SpawnRequest r = Sample();
+  r.limits = {{0, 5, 10}, {9, 1u << 30, 1ull << 40}};
+  r.dir_slot = 3;
+  r.dir_cap = 2;
+  r.total_cap = 100;
+  auto msg = Decode(*Encode(r));
+  ASSERT_TRUE(msg.ok()) << msg.status().ToString();
+  const auto& d = std::get<SpawnRequest>(*msg);
+  ASSERT_EQ(d.limits.size(), 2u);
+  EXPECT_EQ(d.limits[1].hard, 1ull << 40);
+  EXPECT_EQ(d.dir_slot, 3u);
+  EXPECT_EQ(d.dir_cap, 2u);
+  EXPECT_EQ(d.total_cap, 100u);
+}
+
+TEST(WireTest, SoftLimitAboveHardAndTooManyLimitsAreRefused) {
+  SpawnRequest r = Sample();
+  r.limits = {{0, 10, 5}};
+  EXPECT_FALSE(Decode(*Encode(r)).ok());
+  r.limits.assign(kMaxLimits + 1, Limit{0, 1, 1});
+  EXPECT_FALSE(Encode(r).ok());
+}
+
+TEST(WireTest, BusyFlagRoundTrips) {
+  auto m = Decode(*Encode(SpawnFailed{0, "cap", true}));
+  ASSERT_TRUE(m.ok());
+  EXPECT_TRUE(std::get<SpawnFailed>(*m).busy);
 }
 
 }  // namespace
