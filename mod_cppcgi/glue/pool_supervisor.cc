@@ -274,6 +274,7 @@ StatusOr<UniqueFd> Listen(const std::string& path) {
   int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   umask(old);
   if (rc != 0) return Status::System("bind " + path, errno);
+  if (::chmod(path.c_str(), 0600) != 0) return Status::System("chmod " + path, errno);
   if (geteuid() == 0 && ::chown(path.c_str(), ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
     return Status::System("chown " + path, errno);
   if (::listen(fd.get(), SOMAXCONN) != 0) return Status::System("listen", errno);
@@ -303,7 +304,10 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   pool->pconf = pconf;
   pool->server = s;
   pool->parent_pid = getpid();
-  std::string name = "cppcgi." + std::to_string(getpid()) + "." + std::to_string(generation) + ".sock";
+  // One path for every generation: a worker of the old generation that is
+  // still serving a request after a graceful restart reaches the new helpers
+  // (ConnectUnix retries across the moment between unlink and bind).
+  std::string name = "cppcgi." + std::to_string(getpid()) + ".sock";
   pool->socket_path = ap_runtime_dir_relative(pconf, name.c_str());
 
   auto listen_fd = Listen(pool->socket_path);
@@ -330,8 +334,8 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   }
   g_pool = pool;
   g_socket_path = pool->socket_path;
-  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CPPCGI_POOL_STARTED "started %d helpers on %s", helpers,
-               pool->socket_path.c_str());
+  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CPPCGI_POOL_STARTED "generation %u: started %d helpers on %s",
+               generation, helpers, pool->socket_path.c_str());
   return OK;
 }
 

@@ -102,43 +102,24 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
                   r_->filename);
     return HTTP_SERVICE_UNAVAILABLE;
   }
-  auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
-  if (!conn.ok()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot reach a helper to run %s: %s",
-                  r_->filename, conn.status().ToString().c_str());
-    return HTTP_SERVICE_UNAVAILABLE;
-  }
-  helper_ = std::move(*conn);
-
-  auto in = MakePipe();
-  auto out = MakePipe();
-  auto err = MakePipe();
   auto frame = wire::Encode(request);
-  Status st = !in.ok() ? in.status() : !out.ok() ? out.status() : !err.ok() ? err.status() : frame.status();
-  if (!st.ok()) {
+  if (!frame.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "cannot prepare to run %s: %s", r_->filename,
-                  st.ToString().c_str());
+                  frame.status().ToString().c_str());
     return HTTP_INTERNAL_SERVER_ERROR;
   }
-  int script_ends[] = {in->first.get(), out->second.get(), err->second.get(), exec_fd.get()};
-  st = SendFrame(helper_.get(), *frame, script_ends, kConnectTimeoutMs);
-  if (!st.ok()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
-                  r_->filename, st.ToString().c_str());
-    return HTTP_SERVICE_UNAVAILABLE;
+  // A connection reset before the helper answered means it never read the
+  // request (a helper that stopped accepting, or died, with it queued): the
+  // script was not started, so one more try on another helper is safe. A
+  // clean EOF could come after a start, so it is never retried.
+  StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    reply = Handoff(*frame, exec_fd.get());
+    if (reply.ok() || reply.status().sys_errno() != ECONNRESET) break;
   }
-  // The script's ends now live in the helper (and the script); ours close here.
-  stdin_w_ = std::move(in->second);
-  stdout_r_ = std::move(out->first);
-  stderr_r_ = std::move(err->first);
-  in->first.reset();
-  out->second.reset();
-  err->second.reset();
   exec_fd.reset();
-
-  auto reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
   if (!reply.ok()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "helper did not confirm the start of %s: %s",
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
                   r_->filename, reply.status().ToString().c_str());
     return HTTP_SERVICE_UNAVAILABLE;
   }
@@ -162,6 +143,29 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   pid_ = started->pid;
   for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) (void)SetNonBlocking(fd, true);
   return OK;
+}
+
+StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd) {
+  from_helper_ = FrameReceiver();
+  auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
+  if (!conn.ok()) return conn.status();
+  helper_ = std::move(*conn);
+  auto in = MakePipe();
+  if (!in.ok()) return in.status();
+  auto out = MakePipe();
+  if (!out.ok()) return out.status();
+  auto err = MakePipe();
+  if (!err.ok()) return err.status();
+  int script_ends[] = {in->first.get(), out->second.get(), err->second.get(), exec_fd};
+  if (Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs); !st.ok()) {
+    // EPIPE here is the same case as a reset: nothing was read.
+    return st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
+  }
+  // The script's ends now live in the helper (and the script); ours close here.
+  stdin_w_ = std::move(in->second);
+  stdout_r_ = std::move(out->first);
+  stderr_r_ = std::move(err->first);
+  return from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
 }
 
 ScriptRun::Step ScriptRun::FillFromClient() {

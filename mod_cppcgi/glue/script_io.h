@@ -40,6 +40,8 @@ class ScriptRun {
   enum class Step { kContinue, kStop };
 
   int Start(const wire::SpawnRequest& request, UniqueFd exec_fd);
+  // Connects, passes the pipes and exec_fd, and waits for the helper's first answer.
+  StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd);
   int Pump();
   Step FillFromClient();
   Step WriteToScript();

@@ -255,3 +255,138 @@ def test_no_fd_growth_or_zombies_after_many_requests(pool_server):
             assert after[pid] <= n, (pid, n, after[pid])
     zombies = [p for p in srv.process_tree() if p["state"] == "Z"]
     assert not zombies, zombies
+
+
+def _tiny_cgi(srv):
+    path = srv.path("cgi-bin", "tiny.cgi")
+    if not os.path.exists(path):
+        src = srv.path("tiny.c")
+        with open(src, "w") as f:
+            f.write('#include <unistd.h>\nint main(void){static const char m[]="Content-Type: text/plain\\n\\nok\\n";'
+                    'write(1,m,sizeof m-1);return 0;}\n')
+        subprocess.run(["cc", "-O2", "-o", path, src], check=True)
+        os.chmod(path, 0o755)
+    return "/cgi-bin/tiny.cgi"
+
+
+class Load:
+    """Bounded load: `threads` clients, each at most `max_requests`, until stopped (or 60 s)."""
+
+    def __init__(self, srv, path, threads=4, max_requests=5000):
+        self.srv, self.path = srv, path
+        self.ok = 0
+        self.failures = []
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._run, args=(max_requests,)) for _ in range(threads)]
+
+    def _run(self, max_requests):
+        deadline = time.time() + 60
+        for _ in range(max_requests):
+            if self.stop.is_set() or time.time() > deadline:
+                return
+            try:
+                status, _, body = self.srv.get(self.path, timeout=20)
+                good = status == 200 and body == b"ok\n"
+            except OSError as e:
+                status, good = repr(e), False
+            with self.lock:
+                if good:
+                    self.ok += 1
+                else:
+                    self.failures.append(status)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)
+
+
+@pytest.mark.expect_log("CPPCGI0102")
+def test_kill_helper_under_load(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    path = _tiny_cgi(srv)
+    with Load(srv, path) as load:
+        time.sleep(1.0)
+        victim = srv.helper_pids()[0]
+        os.kill(victim, 9)
+        killed_at = time.time()
+        while len(set(srv.helper_pids()) - {victim}) < 2 and time.time() - killed_at < 5:
+            time.sleep(0.01)
+        whole_after = time.time() - killed_at
+        time.sleep(1.0)
+    print(f"\nkill -9 helper under load: {load.ok} ok, {len(load.failures)} failed, pool whole after "
+          f"{whole_after:.3f} s")
+    assert whole_after <= 1.5, whole_after
+    assert load.ok > 100
+    # Only a request the dead helper had accepted but not yet answered can fail.
+    assert len(load.failures) <= 1, load.failures
+
+
+def test_graceful_restart_under_load_loses_nothing(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    path = _tiny_cgi(srv)
+    mark = srv.log_mark()
+    with Load(srv, path) as load:
+        time.sleep(0.7)
+        srv.signal("graceful")
+        time.sleep(1.0)
+        srv.signal("graceful")
+        time.sleep(1.0)
+    print(f"\ngraceful restarts under load: {load.ok} ok, {len(load.failures)} failed")
+    assert load.ok > 100
+    assert load.failures == []
+    log = srv.log_since(mark)
+    assert "long lost child" not in log and "CPPCGI0006" not in log, log
+
+
+def test_graceful_stop_finishes_request_and_leaves_nothing(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("r", srv.get("/cgi-bin/sleep.sh?2", timeout=30)))
+    t.start()
+    time.sleep(0.7)
+    tree = srv.process_tree()
+    subprocess.run(["apache2", "-f", srv.conf_path, "-k", "graceful-stop"], check=True, timeout=60)
+    t.join(30)
+    assert result["r"][0] == 200 and result["r"][2] == b"slept 2\n"
+    for p in tree:
+        assert _gone(p["pid"], 15), p
+    srv.parent_pid = None
+
+
+def test_helpers_die_with_httpd_parent(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    helpers = srv.helper_pids()
+    tree = srv.process_tree()
+    os.kill(srv.parent_pid, 9)
+    try:
+        for pid in helpers:
+            assert _gone(pid, 5), f"helper {pid} outlived httpd's parent"
+    finally:
+        for p in tree:  # workers are not ours to judge here; never leave them behind
+            try:
+                os.kill(p["pid"], 9)
+            except OSError:
+                pass
+        srv.parent_pid = None
+
+
+def test_socket_is_private_to_the_server_user(server):
+    run = server.path("run")
+    socks = [n for n in os.listdir(run) if n.startswith("cppcgi.") and n.endswith(".sock")]
+    assert socks == [f"cppcgi.{server.parent_pid}.sock"]
+    st = os.stat(os.path.join(run, socks[0]))
+    assert st.st_mode & 0o777 == 0o600
+    if os.geteuid() == 0:
+        import pwd
+        assert st.st_uid == pwd.getpwnam("www-data").pw_uid
