@@ -40,6 +40,7 @@ struct DirSettings {
   std::map<std::string, std::string> interpreters;  // CppCgiInterpreter .ext /path (merged per extension)
   std::optional<uint32_t> script_owner;    // CppCgiScriptOwner (uid)
   std::optional<int64_t> max_run_time_ms;  // CppCgiMaxRunTime
+  std::optional<bool> spool_unknown_length;  // CppCgiRequestBody spool (true) | stream (false)
   // CppCgiMaxScripts: the cap and the shared counter slot of the section that set it.
   std::optional<uint32_t> max_scripts;
   uint32_t max_scripts_slot = 0;

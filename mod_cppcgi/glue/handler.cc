@@ -2,11 +2,13 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "core/log_ids.h"
 #include "core/wire.h"
+#include "glue/body_spool.h"
 #include "glue/pool_supervisor.h"
 #include "glue/script_io.h"
 #include "glue/server_config.h"
@@ -56,6 +58,22 @@ ExecRequest BuildExecRequest(request_rec* r) {
   req.who = WorkerIdentity();
   req.interpreter = InterpreterForPath(d.interpreters, req.path);
   return req;
+}
+
+// RFC 3875 §4.4, as mod_cgi and mod_cgid do it: a query string without an
+// unencoded '=' becomes argv words, split on '+', URL-decoded, then escaped
+// for the shell (ap_escape_shell_cmd), for any method; at most
+// kMaxIndexWords words (mod_cgi truncates at APACHE_ARG_MAX, so do we).
+constexpr int kMaxIndexWords = 511;
+
+void AddIndexedQueryArgs(request_rec* r, std::vector<std::string>* argv) {
+  const char* args = r->args;
+  if (args == nullptr || *args == '\0' || std::strchr(args, '=') != nullptr) return;
+  for (int n = 0; *args != '\0' && n < kMaxIndexWords; ++n) {
+    char* word = ap_getword_nulls(r->pool, &args, '+');
+    if (*word != '\0') ap_unescape_url(word);
+    argv->emplace_back(ap_escape_shell_cmd(r->pool, word));
+  }
 }
 
 // RLimitCPU/RLimitMEM/RLimitNPROC (httpd core, per directory), for scripts only.
@@ -125,13 +143,29 @@ int HandleRequest(request_rec* r) {
     return refusal->http_status;
   }
   auto& plan = std::get<ExecPlan>(decision);
+  AddIndexedQueryArgs(r, &plan.argv);
+  // A body of unknown length is read first so that CONTENT_LENGTH can be set.
+  SpooledBody body;
+  if (HasBodyOfUnknownLength(r) && GetDirConfig(r)->settings.spool_unknown_length.value_or(true)) {
+    if (int status = SpoolRequestBody(r, &body); status != OK) return status;
+  }
+  wire::SpawnRequest spawn = BuildSpawnRequest(r, std::move(plan.argv));
+  if (body.spooled) {
+    spawn.env.erase(std::remove_if(spawn.env.begin(), spawn.env.end(),
+                                   [](const std::string& e) {
+                                     return e.starts_with("CONTENT_LENGTH=") || e.starts_with("HTTP_TRANSFER_ENCODING=");
+                                   }),
+                    spawn.env.end());
+    // De-chunked here: the script gets a plain body of this length (RFC 3875 §4.1.2).
+    spawn.env.push_back("CONTENT_LENGTH=" + std::to_string(body.length));
+  }
   ScriptRunOptions options;
   options.socket_path = PoolSocketPath();
   options.idle_timeout_ms = IdleTimeoutMs(r);
   options.max_run_time_ms = GetDirConfig(r)->settings.max_run_time_ms.value_or(0);
   options.nph = IsNph(r->filename);
   ScriptRun run(r, std::move(options));
-  return run.Run(BuildSpawnRequest(r, std::move(plan.argv)), std::move(plan.exec_fd));
+  return run.Run(spawn, std::move(plan.exec_fd), std::move(body));
 }
 
 }  // namespace cppcgi

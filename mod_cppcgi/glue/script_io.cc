@@ -83,8 +83,16 @@ void ScriptRun::SetNotes() {
     apr_table_setn(n, "cppcgi-ttfb-us", apr_psprintf(r_->pool, "%" APR_TIME_T_FMT, first_byte_ - started_));
 }
 
-int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd) {
-  if (int status = Start(request, std::move(exec_fd)); status != OK) return status;
+int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body) {
+  spool_file_ = std::move(body.file);
+  if (body.spooled) {
+    body_done_ = true;  // nothing more to read from the client
+    pending_in_ = std::move(body.memory);
+  }
+  int status = Start(request, std::move(exec_fd));
+  spool_file_.reset();  // the script has its own descriptor of it now
+  if (status != OK) return status;
+  if (body.spooled && pending_in_.empty()) stdin_w_.reset();  // EOF at once (or stdin is the file)
   in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   if (opt_.nph) {
@@ -114,7 +122,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   // clean EOF could come after a start, so it is never retried.
   StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
   for (int attempt = 0; attempt < 2; ++attempt) {
-    reply = Handoff(*frame, exec_fd.get());
+    reply = Handoff(*frame, exec_fd.get(), spool_file_.get());
     if (reply.ok() || reply.status().sys_errno() != ECONNRESET) break;
   }
   exec_fd.reset();
@@ -141,11 +149,13 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_SERVICE_UNAVAILABLE;
   }
   pid_ = started->pid;
-  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) (void)SetNonBlocking(fd, true);
+  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) {
+    if (fd >= 0) (void)SetNonBlocking(fd, true);
+  }
   return OK;
 }
 
-StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd) {
+StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd, int stdin_file) {
   from_helper_ = FrameReceiver();
   auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
   if (!conn.ok()) return conn.status();
@@ -156,13 +166,14 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   if (!out.ok()) return out.status();
   auto err = MakePipe();
   if (!err.ok()) return err.status();
-  int script_ends[] = {in->first.get(), out->second.get(), err->second.get(), exec_fd};
+  // A spooled body file is the script's stdin itself; otherwise a pipe we feed.
+  int script_ends[] = {stdin_file >= 0 ? stdin_file : in->first.get(), out->second.get(), err->second.get(), exec_fd};
   if (Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs); !st.ok()) {
     // EPIPE here is the same case as a reset: nothing was read.
     return st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
   }
   // The script's ends now live in the helper (and the script); ours close here.
-  stdin_w_ = std::move(in->second);
+  if (stdin_file < 0) stdin_w_ = std::move(in->second);
   stdout_r_ = std::move(out->first);
   stderr_r_ = std::move(err->first);
   return from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);

@@ -13,6 +13,7 @@
 #include "core/script_headers.h"
 #include "core/unique_fd.h"
 #include "core/wire.h"
+#include "glue/body_spool.h"
 #include "glue/httpd_includes.h"
 #include "proc/channel.h"
 
@@ -33,7 +34,8 @@ class ScriptRun {
 
   // Returns an httpd status (OK when the response was produced).
   // `exec_fd`: the checked file to execute (binary or interpreter).
-  int Run(const wire::SpawnRequest& request, UniqueFd exec_fd);
+  // `body`: a request body read in advance (see body_spool.h), or not spooled.
+  int Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body);
 
  private:
   enum class Phase { kHeaders, kBody, kDiscard };
@@ -41,7 +43,7 @@ class ScriptRun {
 
   int Start(const wire::SpawnRequest& request, UniqueFd exec_fd);
   // Connects, passes the pipes and exec_fd, and waits for the helper's first answer.
-  StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd);
+  StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd, int stdin_file);
   int Pump();
   Step FillFromClient();
   Step WriteToScript();
@@ -72,6 +74,7 @@ class ScriptRun {
   wire::Exited exit_{};
 
   UniqueFd stdin_w_, stdout_r_, stderr_r_;
+  UniqueFd spool_file_;  // a spooled request body, until handed to the helper
   Phase phase_ = Phase::kHeaders;
   ScriptHeaderFramer framer_;
   LineSplitter stderr_lines_;

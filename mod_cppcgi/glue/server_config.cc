@@ -2,6 +2,8 @@
 
 #include <pwd.h>
 
+#include <cctype>
+
 #include <string>
 
 #include "core/log_ids.h"
@@ -108,6 +110,19 @@ const char* SetMaxRunTime(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
+const char* SetRequestBody(cmd_parms* cmd, void* dir, const char* arg) {
+  std::string v(arg);
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v == "spool") {
+    Dir(dir).spool_unknown_length = true;
+  } else if (v == "stream") {
+    Dir(dir).spool_unknown_length = false;
+  } else {
+    return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; expected spool or stream", cmd->cmd->name, arg);
+  }
+  return nullptr;
+}
+
 // mod_cgi's ScriptLog* and mod_cgid's ScriptSock: accepted so that existing
 // configs keep working, and said once at startup to have no effect.
 const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
@@ -144,6 +159,9 @@ const command_rec kDirectives[] = {
                   "Most scripts of this section that may run at once; more get 503 (1-100000; default: no cap)"),
     AP_INIT_TAKE1("CppCgiMaxScriptsTotal", AsCmdFunc(SetMaxScriptsTotal), nullptr, RSRC_CONF,
                   "Most scripts that may run at once server-wide; more get 503 (1-1000000; default: no cap)"),
+    AP_INIT_TAKE1("CppCgiRequestBody", AsCmdFunc(SetRequestBody), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "spool (default): read bodies of unknown length (chunked) completely first, so that "
+                  "CONTENT_LENGTH is set; stream: pass them on as they arrive, without CONTENT_LENGTH"),
     AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
                   "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
     AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,

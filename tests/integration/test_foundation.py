@@ -383,3 +383,18 @@ def test_example_form_get_shows_form(server):
     assert status == 200
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert b'<form method="post" action="form.py">' in body
+
+
+@pytest.mark.parametrize("query,argv", [
+    ("a+b+c", "a b c"),
+    ("hello%20world+x%2By", "hello world x+y"),
+    ("semi%3Bcolon+%24HOME", "semi\\;colon \\$HOME"),  # shell-escaped as httpd does
+    ("a=b+c", ""),  # an '=' means a form query: no argv
+    ("", ""),
+])
+def test_indexed_query_becomes_argv(server, query, argv):
+    status, _, body = server.get("/cgi-bin/env.py" + ("?" + query if query else ""))
+    assert status == 200
+    env = dict(line.split("=", 1) for line in body.decode().splitlines() if "=" in line)
+    assert env["ARGV"] == argv
+    assert env["QUERY_STRING"] == query

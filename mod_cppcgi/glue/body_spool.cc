@@ -1,0 +1,87 @@
+#include "glue/body_spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "core/log_ids.h"
+
+namespace cppcgi {
+namespace {
+
+constexpr size_t kMemoryLimit = 128 * 1024;
+
+UniqueFd OpenTempFile() {
+  const char* dir = std::getenv("TMPDIR");
+  if (dir == nullptr || *dir == '\0') dir = "/tmp";
+  return UniqueFd(::open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+}
+
+bool WriteAll(int fd, const char* data, size_t len) {
+  while (len > 0) {
+    ssize_t n = ::write(fd, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    len -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool HasBodyOfUnknownLength(request_rec* r) {
+  return apr_table_get(r->headers_in, "Content-Length") == nullptr &&
+         apr_table_get(r->headers_in, "Transfer-Encoding") != nullptr;
+}
+
+int SpoolRequestBody(request_rec* r, SpooledBody* out) {
+  out->spooled = true;
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  bool done = false;
+  while (!done) {
+    apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ, 65536);
+    if (rv != APR_SUCCESS) {
+      int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+      ap_log_rerror(APLOG_MARK, status == HTTP_REQUEST_ENTITY_TOO_LARGE ? APLOG_INFO : APLOG_ERR, rv, r,
+                    CPPCGI_BODY_READ "reading the request body for %s failed (status %d)", r->filename, status);
+      return status;
+    }
+    for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+      if (APR_BUCKET_IS_EOS(b)) {
+        done = true;
+        break;
+      }
+      const char* data;
+      apr_size_t len;
+      if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS) continue;
+      out->length += static_cast<apr_off_t>(len);
+      if (!out->file && out->memory.size() + len <= kMemoryLimit) {
+        out->memory.append(data, len);
+        continue;
+      }
+      if (!out->file) {
+        out->file = OpenTempFile();
+        if (!out->file || !WriteAll(out->file.get(), out->memory.data(), out->memory.size())) {
+          ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r,
+                        CPPCGI_BODY_READ "cannot spool the request body for %s to a temporary file", r->filename);
+          return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        out->memory.clear();
+        out->memory.shrink_to_fit();
+      }
+      if (!WriteAll(out->file.get(), data, len)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r,
+                      CPPCGI_BODY_READ "cannot spool the request body for %s to a temporary file", r->filename);
+        return HTTP_INTERNAL_SERVER_ERROR;
+      }
+    }
+    apr_brigade_cleanup(bb);
+  }
+  if (out->file && ::lseek(out->file.get(), 0, SEEK_SET) != 0) return HTTP_INTERNAL_SERVER_ERROR;
+  return OK;
+}
+
+}  // namespace cppcgi

@@ -1,0 +1,29 @@
+// Request bodies of unknown length (chunked, or HTTP/2 without
+// content-length) are read completely before the script starts, so that
+// CONTENT_LENGTH can be set as RFC 3875 §4.1.2 requires (httpd's mod_cgi
+// leaves it unset). Small bodies stay in memory; larger ones go to an
+// unlinked temporary file that becomes the script's stdin as is. httpd's
+// LimitRequestBody bounds the total (413).
+#pragma once
+
+#include <string>
+
+#include "core/unique_fd.h"
+#include "glue/httpd_includes.h"
+
+namespace cppcgi {
+
+struct SpooledBody {
+  bool spooled = false;  // false: stream the body as it arrives
+  std::string memory;    // the body, when it fit in memory
+  UniqueFd file;         // the body, positioned at 0, when it did not
+  apr_off_t length = 0;
+};
+
+// True for a request body whose length the request does not state.
+bool HasBodyOfUnknownLength(request_rec* r);
+
+// Reads the whole body. Returns OK, or the HTTP status for a failed read.
+int SpoolRequestBody(request_rec* r, SpooledBody* out);
+
+}  // namespace cppcgi
