@@ -91,6 +91,7 @@ class HttpdServer(HttpClient):
         self.extra_conf = extra_conf
         self.log_level = log_level
         self.module = module or MODULE
+        self.module_lines = None  # None: load the built mod_cppcgi
         # Short path: the helper socket lives here and sun_path holds 108 bytes.
         self.root = tempfile.mkdtemp(prefix="cppcgi-", dir="/tmp")
         os.chmod(self.root, 0o755)
@@ -139,6 +140,8 @@ class HttpdServer(HttpClient):
         lines = [f'ServerRoot "{self.root}"', f"Listen 127.0.0.1:{self.port}"]
         for name, so in base_modules(mpm):
             lines.append(f'LoadModule {name} "{MODULES_DIR}/{so}"')
+        if module_lines is None:
+            module_lines = self.module_lines
         lines += module_lines if module_lines is not None else [f'LoadModule cppcgi_module "{self.module}"']
         if user:
             lines += [f"User {user}", f"Group {group}"]

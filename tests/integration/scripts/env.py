@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # Prints the CGI environment, argv and working directory as text.
 import os, sys
+if os.environ.get("REQUEST_METHOD") == "POST":
+    sys.stdin.buffer.read()  # read the body to EOF (mod_cgid loses the response otherwise)
 print("Content-Type: text/plain")
 print()
 for k in sorted(os.environ):
