@@ -19,6 +19,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+bool IsTransferEncodingLine(std::string_view line) {
+  size_t colon = line.find(':');
+  return colon != std::string_view::npos && EqualsIgnoreCase(line.substr(0, colon), "Transfer-Encoding");
+}
+
 Status ValidateHeaderLine(std::string_view line) {
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return {Code::kInvalidArgument, "no colon in header line"};

@@ -21,6 +21,12 @@ namespace cppcgi {
 // (interim 1xx responses are only for nph scripts).
 Status ValidateHeaderLine(std::string_view line);
 
+// True for a "Transfer-Encoding:" line. A (non-nph) script must not set the
+// response's framing: httpd 2.4 passes the header on while sending the body
+// unchunked, which breaks the response for the client; httpd trunk answers
+// 502, and so do we.
+bool IsTransferEncodingLine(std::string_view line);
+
 class ScriptHeaderFramer {
  public:
   // httpd reads each script header line into an 8192-byte buffer

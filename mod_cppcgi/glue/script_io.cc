@@ -272,6 +272,15 @@ void ScriptRun::Flush() {
 ScriptRun::Step ScriptRun::OnHeaders() {
   HeaderLines lines{framer_.lines()};
   for (std::string_view line : lines.lines) {
+    if (IsTransferEncodingLine(line)) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_BAD_HEADERS "script %s sent a Transfer-Encoding header; the server frames the response "
+                    "itself, so this is refused (502). Remove the header from the script",
+                    r_->filename);
+      phase_ = Phase::kDiscard;
+      final_status_ = HTTP_BAD_GATEWAY;
+      return Step::kContinue;
+    }
     if (Status st = ValidateHeaderLine(line); !st.ok()) {
       std::string shown(line.substr(0, 30));
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
@@ -295,6 +304,14 @@ ScriptRun::Step ScriptRun::OnHeaders() {
       final_status_ = ret;
     }
     return Step::kContinue;
+  }
+  // CVE-2024-24795: a script's Content-Length must not frame the response
+  // (a wrong one desynchronises keep-alive clients). mod_cgi drops it unless
+  // the ap_trust_cgilike_cl variable is set; so do we. (httpd's shared parser
+  // keeps it: the dropping is in mod_cgi's own handler.)
+  if (apr_table_get(r_->subprocess_env, AP_TRUST_CGILIKE_CL_ENVVAR) == nullptr) {
+    apr_table_unset(r_->headers_out, "Content-Length");
+    apr_table_unset(r_->err_headers_out, "Content-Length");
   }
   const char* location = apr_table_get(r_->headers_out, "Location");
   if (location != nullptr && r_->status == HTTP_OK) {

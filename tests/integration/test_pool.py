@@ -253,7 +253,13 @@ def test_no_fd_growth_or_zombies_after_many_requests(pool_server):
     for pid, n in before.items():
         if pid in after:
             assert after[pid] <= n, (pid, n, after[pid])
+    # httpd's parent reaps its own workers once a second (prefork retires
+    # spare ones): only a zombie that outlives that is a leak.
+    deadline = time.time() + 3
     zombies = [p for p in srv.process_tree() if p["state"] == "Z"]
+    while zombies and time.time() < deadline:
+        time.sleep(0.2)
+        zombies = [p for p in srv.process_tree() if p["state"] == "Z"]
     assert not zombies, zombies
 
 

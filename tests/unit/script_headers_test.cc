@@ -89,3 +89,16 @@ TEST(ValidateHeaderLineTest, RefusesWhatCouldSplitOrConfuseTheResponse) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(ValidateHeaderLineTest, TransferEncodingIsRecognisedInAnyCase) {
+  EXPECT_TRUE(IsTransferEncodingLine("Transfer-Encoding: chunked"));
+  EXPECT_TRUE(IsTransferEncodingLine("transfer-encoding:gzip"));
+  EXPECT_FALSE(IsTransferEncodingLine("X-Transfer-Encoding: chunked"));
+  EXPECT_FALSE(IsTransferEncodingLine("Content-Type: transfer-encoding:"));
+}
+
+}  // namespace
+}  // namespace cppcgi
