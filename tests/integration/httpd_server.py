@@ -92,6 +92,7 @@ class HttpdServer(HttpClient):
         self.log_level = log_level
         self.module = module or MODULE
         self.module_lines = None  # None: load the built mod_cppcgi
+        self.mpm_conf = None      # None: the small test sizing below
         # Short path: the helper socket lives here and sun_path holds 108 bytes.
         self.root = tempfile.mkdtemp(prefix="cppcgi-", dir="/tmp")
         os.chmod(self.root, 0o755)
@@ -161,7 +162,9 @@ class HttpdServer(HttpClient):
             "</Directory>",
             self.extra_conf,
         ]
-        if mpm == "prefork":
+        if self.mpm_conf is not None:
+            lines.append(self.mpm_conf)
+        elif mpm == "prefork":
             lines += ["StartServers 2", "MinSpareServers 2", "MaxSpareServers 4", "MaxRequestWorkers 20"]
         else:
             lines += ["StartServers 2", "ThreadsPerChild 16", "MaxRequestWorkers 64",

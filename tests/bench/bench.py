@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""mod_cppcgi against mod_cgid (and mod_cgi, lighttpd, nginx+fcgiwrap, and the
+machine's spawn ceiling), on 127.0.0.1, in one run, interleaved in rounds
+(A B C ... A B C ...). Prints a Markdown table with requests/s, p50/p99
+latency, server CPU per request and each server's ratio to mod_cgid and to
+the spawn ceiling. Every load is bounded: wrk runs for --seconds per cell.
+
+Run through tests/bench/run.sh (installs wrk, lighttpd, nginx, fcgiwrap)."""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from httpd_server import MODULES_DIR, HttpdServer, free_port  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+WORKLOADS = {
+    "hello": ("hello", None),              # tiny C CGI, short text response
+    "sh": ("hello.sh", None),              # /bin/sh script
+    "py": ("hello.py", None),              # python3 script
+    "echo64k": ("echo", 64 * 1024),        # 64 KiB POST echoed back
+    "big": ("big", None),                  # 1 MiB response
+}
+EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
+PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
+
+
+def build_workloads(d):
+    cgi = os.path.join(d, "cgi-bin")
+    os.makedirs(cgi, mode=0o755)
+    os.makedirs(os.path.join(d, "htdocs"), mode=0o755)
+    for name, flag in (("hello", "HELLO"), ("echo", "ECHO"), ("big", "BIG")):
+        subprocess.run(["cc", "-O2", "-static", f"-D{flag}", "-o", os.path.join(cgi, name),
+                        os.path.join(HERE, "workloads.c")], check=True)
+    with open(os.path.join(cgi, "hello.sh"), "w") as f:
+        f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nHello, World!\\n'\n")
+    with open(os.path.join(cgi, "hello.py"), "w") as f:
+        f.write("#!/usr/bin/python3\nprint('Content-Type: text/plain')\nprint()\nprint('Hello, World!')\n")
+    for name in os.listdir(cgi):
+        os.chmod(os.path.join(cgi, name), 0o755)
+    subprocess.run(["cc", "-O2", "-o", os.path.join(d, "spawnloop"), os.path.join(HERE, "spawnloop.c")], check=True)
+    with open(os.path.join(d, "post.lua"), "w") as f:
+        f.write('wrk.method = "POST"\nwrk.body = string.rep("x", 65536)\n'
+                'wrk.headers["Content-Type"] = "application/octet-stream"\n')
+
+
+class Apache:
+    def __init__(self, name, site, mpm, module_line, extra=""):
+        self.name = name
+        self.srv = HttpdServer(mpm=mpm, log_level="warn" if "cppcgi" not in module_line else "warn cppcgi:warn")
+        self.srv.module_lines = [module_line]
+        self.srv.mpm_conf = EVENT_MPM if mpm != "prefork" else PREFORK_MPM
+        self.srv.add_dir("cgi-bin", os.path.join(site, "cgi-bin"))
+        self.srv.extra_conf = f'ScriptAlias /cgi-bin/ "{self.srv.root}/cgi-bin/"\nKeepAlive On\n' + extra.format(
+            root=self.srv.root)
+        self.port = self.srv.port
+
+    def start(self):
+        self.srv.start()
+
+    def roots(self):
+        return [self.srv.parent_pid]
+
+    def stop(self):
+        self.srv.stop()
+        self.srv.cleanup()
+
+
+class Lighttpd:
+    name = "lighttpd mod_cgi"
+
+    def __init__(self, site):
+        self.root = tempfile.mkdtemp(prefix="bench-lighttpd-", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(self.root, "cgi-bin"))
+        os.makedirs(os.path.join(self.root, "htdocs"))
+        self.port = free_port()
+        user = 'server.username = "www-data"\nserver.groupname = "www-data"\n' if os.geteuid() == 0 else ""
+        with open(os.path.join(self.root, "lighttpd.conf"), "w") as f:
+            f.write(f'''server.document-root = "{self.root}/htdocs"
+server.bind = "127.0.0.1"
+server.port = {self.port}
+server.modules = ("mod_alias", "mod_cgi")
+server.errorlog = "{self.root}/error.log"
+server.max-connections = 1024
+{user}alias.url = ("/cgi-bin/" => "{self.root}/cgi-bin/")
+$HTTP["url"] =~ "^/cgi-bin/" {{ cgi.assign = ("" => "") }}
+''')
+        self.proc = None
+        log = os.path.join(self.root, "error.log")
+        open(log, "w").close()
+        if os.geteuid() == 0:  # lighttpd opens its log after dropping to www-data
+            import pwd
+            www = pwd.getpwnam("www-data")
+            os.chown(log, www.pw_uid, www.pw_gid)
+
+    def start(self):
+        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", os.path.join(self.root, "lighttpd.conf")])
+        wait_port(self.port)
+
+    def roots(self):
+        return [self.proc.pid]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(20)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class NginxFcgiwrap:
+    name = "nginx + fcgiwrap"
+
+    def __init__(self, site):
+        self.root = tempfile.mkdtemp(prefix="bench-nginx-", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(self.root, "cgi-bin"))
+        self.port = free_port()
+        self.sock = os.path.join(self.root, "fcgiwrap.sock")
+        user = "user www-data;" if os.geteuid() == 0 else ""
+        r = self.root
+        with open(os.path.join(r, "nginx.conf"), "w") as f:
+            f.write(f'''{user}
+daemon off; master_process on; worker_processes 2; pid {r}/nginx.pid; error_log {r}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {r}/tmp-body; fastcgi_temp_path {r}/tmp-fcgi; proxy_temp_path {r}/tmp-proxy;
+  uwsgi_temp_path {r}/tmp-uwsgi; scgi_temp_path {r}/tmp-scgi;
+  client_max_body_size 10m;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location /cgi-bin/ {{
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME {r}$fastcgi_script_name;
+      fastcgi_pass unix:{self.sock};
+    }}
+  }}
+}}
+''')
+        self.procs = []
+
+    def start(self):
+        spawn = ["spawn-fcgi", "-n", "-s", self.sock, "-F", "4", "-M", "0600"]
+        if os.geteuid() == 0:
+            spawn += ["-u", "www-data", "-g", "www-data", "-U", "www-data", "-G", "www-data"]
+        self.procs.append(subprocess.Popen(spawn + ["--", "/usr/sbin/fcgiwrap"]))
+        self.procs.append(subprocess.Popen(["nginx", "-c", os.path.join(self.root, "nginx.conf")]))
+        wait_port(self.port)
+
+    def roots(self):
+        return [p.pid for p in self.procs]
+
+    def stop(self):
+        for p in reversed(self.procs):
+            p.terminate()
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def wait_port(port, timeout=15):
+    import socket
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def busy_cpu_seconds():
+    """Machine-wide busy CPU time (everything but idle and iowait), in seconds.
+    Per-process accounting would miss scripts reaped by a parent that ignores
+    SIGCHLD (mod_cgid's daemon, fcgiwrap): their CPU time is never added to
+    anyone's. So server CPU = machine busy time during a cell - wrk's own."""
+    fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / TICK
+
+
+def parse_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    v = float(m.group(1))
+    return v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v
+
+
+def run_wrk(port, workload, conc, seconds, lua):
+    path, body = WORKLOADS[workload]
+    cmd = ["wrk", "-t", str(min(conc, 2)), "-c", str(conc), "-d", f"{seconds}s", "--latency", "--timeout", "10s"]
+    if body:
+        cmd += ["-s", lua]
+    before = busy_cpu_seconds()
+    proc = subprocess.Popen(cmd + [f"http://127.0.0.1:{port}/cgi-bin/{path}"], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    busy = busy_cpu_seconds() - before
+    wrk_cpu = usage.ru_utime + usage.ru_stime
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock_err = re.search(r"Socket errors: (.*)", out)
+    return {"rps": rps, "requests": total, "p50": parse_ms(lat["50"]), "p99": parse_ms(lat["99"]),
+            "cpu_ms": max(busy - wrk_cpu, 0) * 1000 / max(total, 1),
+            "errors": int(errors.group(1)) if errors else 0, "socket_errors": sock_err.group(1) if sock_err else ""}
+
+
+def spawn_ceiling(site, workers, seconds):
+    out = subprocess.run([os.path.join(site, "spawnloop"), os.path.join(site, "cgi-bin", "hello"), str(workers),
+                          str(seconds)], capture_output=True, text=True, timeout=seconds + 60, check=True)
+    return float(out.stdout.strip())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=int, default=5, help="wrk duration per cell (default 5)")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--workloads", default="hello,sh,py,echo64k,big")
+    ap.add_argument("--servers", default="cppcgi,cgid,cgi-prefork,lighttpd,nginx-fcgiwrap")
+    ap.add_argument("--module", default=os.environ.get("CPPCGI_MODULE"))
+    args = ap.parse_args()
+    concs = [int(c) for c in args.concurrency.split(",")]
+    workloads = args.workloads.split(",")
+
+    site = tempfile.mkdtemp(prefix="bench-site-", dir="/tmp")
+    os.chmod(site, 0o755)
+    build_workloads(site)
+    makers = {
+        "cppcgi": lambda: Apache("Apache event + mod_cppcgi", site, "event",
+                                 f'LoadModule cppcgi_module "{args.module}"'),
+        "cgid": lambda: Apache("Apache event + mod_cgid", site, "event",
+                               f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"',
+                               'ScriptSock "{root}/run/cgid.sock"\n'),
+        "cgi-prefork": lambda: Apache("Apache prefork + mod_cgi", site, "prefork",
+                                      f'LoadModule cgi_module "{MODULES_DIR}/mod_cgi.so"'),
+        "lighttpd": lambda: Lighttpd(site),
+        "nginx-fcgiwrap": lambda: NginxFcgiwrap(site),
+    }
+    servers = [makers[name]() for name in args.servers.split(",")]
+    results = {}  # (server, workload, c) -> list of runs
+    ceilings = {}
+    try:
+        for s in servers:
+            s.start()
+        for rnd in range(args.rounds):
+            for workload in workloads:
+                for c in concs:
+                    for s in servers:
+                        r = run_wrk(s.port, workload, c, args.seconds, os.path.join(site, "post.lua"))
+                        results.setdefault((s.name, workload, c), []).append(r)
+                        print(f"round {rnd + 1} {workload} c={c} {s.name}: {r['rps']:.0f} req/s "
+                              f"p50 {r['p50']:.2f} ms p99 {r['p99']:.2f} ms {r['cpu_ms']:.2f} ms CPU/req"
+                              + (f" ERRORS {r['errors']} {r['socket_errors']}" if r["errors"] or r["socket_errors"]
+                                 else ""), file=sys.stderr)
+                    if workload == "hello":
+                        ceilings.setdefault(c, []).append(spawn_ceiling(site, c, args.seconds))
+    finally:
+        for s in servers:
+            try:
+                s.stop()
+            except Exception as e:  # keep stopping the others
+                print(f"stopping {s.name}: {e}", file=sys.stderr)
+        shutil.rmtree(site, ignore_errors=True)
+
+    ref = "Apache event + mod_cgid"
+    print(f"\n### CGI benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores, "
+          f"{platform.release()}; wrk {args.seconds} s per cell, {args.rounds} interleaved rounds, medians\n")
+    print("| workload | c | server | req/s | p50 ms | p99 ms | server CPU ms/req | × mod_cgid | × spawn ceiling | errors |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for workload in workloads:
+        for c in concs:
+            for s in servers:
+                runs = results[(s.name, workload, c)]
+                med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
+                refs = results.get((ref, workload, c))
+                ratio = (statistics.median(r["rps"] / x["rps"] for r, x in zip(runs, refs)) if refs else None)
+                ceil = (med("rps") / statistics.median(ceilings[c])) if workload == "hello" and c in ceilings else None
+                errs = sum(r["errors"] for r in runs)
+                print(f"| {workload} | {c} | {s.name} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | "
+                      f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
+                      f"{'' if ceil is None else f'{ceil:.2f}'} | {errs} |")
+            if workload == "hello" and c in ceilings:
+                print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
+                      f"{statistics.median(ceilings[c]):.0f} | | | | | 1.00 | |")
+
+
+if __name__ == "__main__":
+    main()
