@@ -24,7 +24,32 @@ bool IsTransferEncodingLine(std::string_view line) {
   return colon != std::string_view::npos && EqualsIgnoreCase(line.substr(0, colon), "Transfer-Encoding");
 }
 
-Status ValidateHeaderLine(std::string_view line) {
+namespace {
+
+// The status code of a "Status:" line's value, or 0 if it is not 3 digits.
+int StatusCode(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  bool digits = value.size() >= 3 && value[0] >= '0' && value[0] <= '9' && value[1] >= '0' && value[1] <= '9' &&
+                value[2] >= '0' && value[2] <= '9' && (value.size() == 3 || value[3] == ' ');
+  return digits ? (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0') : 0;
+}
+
+bool IsInterimCode(int code) { return code >= 100 && code <= 199 && code != 101; }
+
+}  // namespace
+
+int InterimStatus(const std::vector<std::string_view>& lines) {
+  for (std::string_view line : lines) {
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && EqualsIgnoreCase(line.substr(0, colon), "Status")) {
+      int code = StatusCode(line.substr(colon + 1));
+      return IsInterimCode(code) ? code : 0;
+    }
+  }
+  return 0;
+}
+
+Status ValidateHeaderLine(std::string_view line, bool interim) {
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return {Code::kInvalidArgument, "no colon in header line"};
   std::string_view name = line.substr(0, colon);
@@ -37,11 +62,9 @@ Status ValidateHeaderLine(std::string_view line) {
     if ((c < 0x20 && c != '\t') || c == 0x7f) return {Code::kInvalidArgument, "control character in header value"};
   }
   if (EqualsIgnoreCase(name, "Status")) {
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    bool digits = value.size() >= 3 && value[0] >= '0' && value[0] <= '9' && value[1] >= '0' && value[1] <= '9' &&
-                  value[2] >= '0' && value[2] <= '9' && (value.size() == 3 || value[3] == ' ');
-    int code = digits ? (value[0] - '0') * 100 + (value[1] - '0') * 10 + (value[2] - '0') : 0;
-    if (code < 200 || code > 599) return {Code::kInvalidArgument, "Status must be three digits from 200 to 599"};
+    int code = StatusCode(value);
+    if (interim ? !IsInterimCode(code) : (code < 200 || code > 599))
+      return {Code::kInvalidArgument, "Status must be three digits from 200 to 599"};
   }
   return Status::Ok();
 }

@@ -19,7 +19,12 @@ namespace cppcgi {
 // token name, no control characters in the value (HTAB allowed) so a script
 // cannot split the response, and a Status of three digits from 200 to 599
 // (interim 1xx responses are only for nph scripts).
-Status ValidateHeaderLine(std::string_view line);
+Status ValidateHeaderLine(std::string_view line, bool interim = false);
+
+// A header section whose Status is 1xx (not 101) is an interim response
+// (e.g. 103 Early Hints) to forward before the final one. Returns the code,
+// or 0 for a final response.
+int InterimStatus(const std::vector<std::string_view>& lines);
 
 // True for a "Transfer-Encoding:" line. A (non-nph) script must not set the
 // response's framing: httpd 2.4 passes the header on while sending the body

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <strings.h>
+
 #include <cstring>
 
 #include "core/exit_status.h"
@@ -269,6 +271,46 @@ void ScriptRun::Flush() {
   apr_brigade_cleanup(out_bb_);
 }
 
+bool ScriptRun::OnInterim(int code) {
+  constexpr int kMaxInterim = 8;  // an interim flood is a broken script (cf. CVE-2008-2364)
+  std::vector<std::string_view> lines = framer_.lines();
+  std::string refused;
+  if (++interim_count_ > kMaxInterim) refused = "more than " + std::to_string(kMaxInterim) + " interim (1xx) responses";
+  for (std::string_view line : lines) {
+    if (!refused.empty()) break;
+    if (Status st = ValidateHeaderLine(line, true); !st.ok()) refused = st.message() + ": " + std::string(line.substr(0, 30));
+  }
+  if (!refused.empty()) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "malformed header from script %s: %s", r_->filename,
+                  ap_escape_logitem(r_->pool, refused.c_str()));
+    return false;
+  }
+  // httpd sends r->status_line and r->headers_out, then clears the headers.
+  apr_table_t* saved = r_->headers_out;
+  r_->headers_out = apr_table_make(r_->pool, 4);
+  for (std::string_view line : lines) {
+    size_t colon = line.find(':');
+    std::string name(line.substr(0, colon));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    if (strcasecmp(name.c_str(), "Status") == 0) {
+      r_->status_line = apr_pstrmemdup(r_->pool, value.data(), value.size());
+    } else {
+      apr_table_add(r_->headers_out, name.c_str(), std::string(value).c_str());
+    }
+  }
+  r_->status = code;
+  if (r_->status_line == nullptr || std::string_view(r_->status_line).size() <= 3) {
+    const char* reason = code == 100 ? "Continue" : code == 102 ? "Processing" : code == 103 ? "Early Hints" : "";
+    r_->status_line = apr_psprintf(r_->pool, "%d %s", code, reason);
+  }
+  ap_send_interim_response(r_, 1);
+  r_->status = HTTP_OK;
+  r_->status_line = nullptr;
+  r_->headers_out = saved;
+  return true;
+}
+
 ScriptRun::Step ScriptRun::OnHeaders() {
   HeaderLines lines{framer_.lines()};
   for (std::string_view line : lines.lines) {
@@ -339,7 +381,7 @@ ScriptRun::Step ScriptRun::ReadStdout() {
     }
     std::string_view chunk(buf, static_cast<size_t>(n));
     if (first_byte_ == 0) first_byte_ = apr_time_now();
-    if (phase_ == Phase::kHeaders) {
+    while (phase_ == Phase::kHeaders) {
       size_t used = framer_.Feed(chunk);
       chunk.remove_prefix(used);
       if (framer_.state() == ScriptHeaderFramer::State::kError) {
@@ -348,8 +390,18 @@ ScriptRun::Step ScriptRun::ReadStdout() {
         phase_ = Phase::kDiscard;
         final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       } else if (framer_.state() == ScriptHeaderFramer::State::kComplete) {
+        if (int code = InterimStatus(framer_.lines()); code != 0) {
+          if (!OnInterim(code)) {
+            phase_ = Phase::kDiscard;
+            final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+            break;
+          }
+          framer_ = ScriptHeaderFramer();  // the final header section follows
+          continue;
+        }
         OnHeaders();
       }
+      break;
     }
     if (phase_ == Phase::kBody && PassToClient(chunk.data(), chunk.size()) == Step::kStop) return Step::kStop;
   }

@@ -50,6 +50,8 @@ class ScriptRun {
   void ReadStderr();
   Step ReadStdout();
   Step OnHeaders();
+  // Forwards a 1xx header section as an interim response; false if refused.
+  bool OnInterim(int code);
   Step PassToClient(const char* data, size_t len);
   void Flush();
   int Finish();
@@ -89,6 +91,7 @@ class ScriptRun {
   bool client_gone_ = false;
   bool timed_out_ = false;
   bool over_run_time_ = false;
+  int interim_count_ = 0;
   int body_error_ = OK;
 };
 

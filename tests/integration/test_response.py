@@ -102,3 +102,54 @@ def test_output_is_streamed_as_written(server):
 def test_head_request_gets_no_body(server):
     status, headers, body = server.request("HEAD", "/cgi-bin/status.sh")
     assert status == 418 and body == b"" and headers["x-script"] == "yes"
+
+
+def _raw(server, request):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(request)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data
+
+
+def test_early_hints_are_forwarded_before_the_response(server):
+    data = _raw(server, b"GET /cgi-bin/early-hints.sh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n"
+                           b"HTTP/1.1 200 OK\r\n"), data[:300]
+    assert data.endswith(b"final\n\r\n0\r\n\r\n") or b"final\n" in data
+
+
+def test_no_interim_response_for_http10(server):
+    data = _raw(server, b"GET /cgi-bin/early-hints.sh HTTP/1.0\r\nHost: x\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200 OK"), data[:200]
+    assert b"103" not in data.split(b"\r\n\r\n")[0]
+
+
+@pytest.mark.expect_log("CPPCGI0009")
+def test_interim_flood_is_refused(server):
+    mark = server.log_mark()
+    data = _raw(server, b"GET /cgi-bin/early-hints.sh?20 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert data.count(b"HTTP/1.1 103 Early Hints") == 8
+    assert b"HTTP/1.1 500 Internal Server Error" in data
+    server.wait_for_log(mark, r"CPPCGI0009: malformed header from script .*early-hints\.sh: more than 8 interim")
+
+
+def test_redirect_with_document(server):
+    server.write_script("cgi-bin/moved.sh", "#!/bin/sh\nprintf 'Status: 301 Moved Permanently\\nLocation: "
+                                            "http://example.invalid/new\\nContent-Type: text/html\\n\\n<a>moved</a>\\n'\n")
+    status, headers, body = server.get("/cgi-bin/moved.sh")
+    assert status == 301 and headers["location"] == "http://example.invalid/new" and body == b"<a>moved</a>\n"
+
+
+def test_config_cannot_override_server_computed_variables(fresh_server):
+    # CVE-2025-65082: SetEnv must not replace what the server computes for the script.
+    srv = fresh_server(extra_conf="SetEnv REQUEST_METHOD FAKE\nSetEnv SCRIPT_FILENAME /etc/passwd\n"
+                                  "SetEnv QUERY_STRING fake=1\nSetEnv SETENV_OK yes\n")
+    srv.start()
+    _, _, body = srv.get("/cgi-bin/env.py?real=1")
+    env = dict(line.split("=", 1) for line in body.decode().splitlines() if "=" in line)
+    assert env["REQUEST_METHOD"] == "GET"
+    assert env["SCRIPT_FILENAME"] == srv.path("cgi-bin", "env.py")
+    assert env["QUERY_STRING"] == "real=1"
+    assert env["SETENV_OK"] == "yes"

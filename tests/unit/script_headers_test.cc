@@ -102,3 +102,20 @@ TEST(ValidateHeaderLineTest, TransferEncodingIsRecognisedInAnyCase) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(InterimStatusTest, OnlyOneXxButNot101) {
+  EXPECT_EQ(InterimStatus({"Status: 103 Early Hints", "Link: </a.css>; rel=preload"}), 103);
+  EXPECT_EQ(InterimStatus({"Link: </a.css>", "status: 102"}), 102);
+  EXPECT_EQ(InterimStatus({"Status: 101 Switching Protocols"}), 0);
+  EXPECT_EQ(InterimStatus({"Status: 200 OK"}), 0);
+  EXPECT_EQ(InterimStatus({"Content-Type: text/plain"}), 0);
+  EXPECT_TRUE(ValidateHeaderLine("Status: 103 Early Hints", true).ok());
+  EXPECT_FALSE(ValidateHeaderLine("Status: 103 Early Hints", false).ok());
+  EXPECT_FALSE(ValidateHeaderLine("Status: 200", true).ok());
+}
+
+}  // namespace
+}  // namespace cppcgi
