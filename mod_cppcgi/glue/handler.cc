@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/log_ids.h"
+#include "core/paths.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
 #include "glue/pool_supervisor.h"
@@ -93,9 +94,7 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
   ap_add_cgi_vars(r);
   wire::SpawnRequest req;
   req.path = r->filename;
-  const char* filename = r->filename;
-  const char* slash = std::strrchr(filename, '/');
-  req.cwd = slash && slash != filename ? std::string(filename, slash) : std::string("/");
+  req.cwd = DirectoryOf(r->filename);
   req.argv = std::move(argv);
   for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) req.env.emplace_back(*e);
   AddLimits(r, &req);

@@ -7,6 +7,7 @@
 #include "glue/httpd_includes.h"
 #include "glue/pool_supervisor.h"
 #include "glue/server_config.h"
+#include "glue/ssi_exec.h"
 
 namespace cppcgi {
 namespace {
@@ -26,7 +27,10 @@ int CheckConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_r
 }
 
 int PostConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) noexcept {
-  return Guard(s, "post_config", HTTP_INTERNAL_SERVER_ERROR, [&] { return StartPool(pconf, plog, ptemp, s); });
+  return Guard(s, "post_config", HTTP_INTERNAL_SERVER_ERROR, [&] {
+    RegisterSsiExec();
+    return StartPool(pconf, plog, ptemp, s);
+  });
 }
 
 void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {

@@ -97,7 +97,10 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
   if (body.spooled && pending_in_.empty()) stdin_w_.reset();  // EOF at once (or stdin is the file)
   in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
-  if (opt_.nph) {
+  if (opt_.collect_into != nullptr) {
+    phase_ = Phase::kBody;  // raw output, no header section
+    body_done_ = true;      // the page's request body is not the command's
+  } else if (opt_.nph) {
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
     phase_ = Phase::kBody;
@@ -252,6 +255,10 @@ void ScriptRun::ReadStderr() {
 
 ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
   if (len == 0) return Step::kContinue;
+  if (opt_.collect_into != nullptr) {
+    APR_BRIGADE_INSERT_TAIL(opt_.collect_into, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
+    return Step::kContinue;
+  }
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
   apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
@@ -264,7 +271,7 @@ ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
 }
 
 void ScriptRun::Flush() {
-  if (!unflushed_ || client_gone_) return;
+  if (!unflushed_ || client_gone_ || opt_.collect_into != nullptr) return;
   unflushed_ = false;
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_flush_create(c_->bucket_alloc));
   if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) client_gone_ = true;
@@ -541,7 +548,7 @@ int ScriptRun::Finish() {
     return HTTP_INTERNAL_SERVER_ERROR;
   }
 
-  if (phase_ == Phase::kBody) {
+  if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
     APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
     ap_pass_brigade(r_->output_filters, out_bb_);
     apr_brigade_cleanup(out_bb_);

@@ -24,6 +24,8 @@ struct ScriptRunOptions {
   int64_t idle_timeout_ms = 60000;
   int64_t max_run_time_ms = 0;  // 0: no limit
   bool nph = false;
+  // SSI exec cmd: the raw output is appended here instead of being sent.
+  apr_bucket_brigade* collect_into = nullptr;
 };
 
 class ScriptRun {

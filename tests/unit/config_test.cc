@@ -111,3 +111,17 @@ TEST(ConfigTest, ScriptCapKeepsItsSectionsSlot) {
 
 }  // namespace
 }  // namespace cppcgi
+
+#include "core/paths.h"
+
+namespace cppcgi {
+namespace {
+
+TEST(PathsTest, DirectoryOf) {
+  EXPECT_EQ(DirectoryOf("/a/b/c.cgi"), "/a/b");
+  EXPECT_EQ(DirectoryOf("/c.cgi"), "/");
+  EXPECT_EQ(DirectoryOf("c.cgi"), "/");
+}
+
+}  // namespace
+}  // namespace cppcgi

@@ -1,0 +1,74 @@
+"""SSI <!--#exec cgi/cmd --> through mod_include, as with mod_cgi."""
+
+import os
+
+import pytest
+
+from httpd_server import MODULES_DIR
+
+SSI_CONF = """
+LoadModule include_module "{modules}/mod_include.so"
+Alias /ssi/ "{root}/ssi/"
+Alias /ssi-noexec/ "{root}/ssi-noexec/"
+<Directory "{root}/ssi">
+  Options +Includes
+  AddOutputFilter INCLUDES .shtml
+  AddType text/html .shtml
+</Directory>
+<Directory "{root}/ssi-noexec">
+  Options +IncludesNOEXEC
+  AddOutputFilter INCLUDES .shtml
+  AddType text/html .shtml
+</Directory>
+"""
+
+PAGE = """<p>before</p>
+<!--#exec cgi="/cgi-bin/hello-ssi.sh" -->
+<!--#exec cmd="echo cmd-ran in $(pwd)" -->
+<p>after</p>
+"""
+
+
+@pytest.fixture(scope="module")
+def ssi_server():
+    from conftest import make_server
+    srv = make_server()
+    for d in ("ssi", "ssi-noexec"):
+        srv.add_dir(d)
+        with open(srv.path(d, "page.shtml"), "w") as f:
+            f.write(PAGE)
+    srv.write_script("cgi-bin/hello-ssi.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi-ran q=%s\\n' "
+                                             "\"$QUERY_STRING\"\n")
+    srv.extra_conf += SSI_CONF.format(root=srv.root, modules=MODULES_DIR)
+    srv.start()
+    yield srv
+    left = srv.stop()
+    srv.cleanup()
+    assert not left
+
+
+def test_exec_cgi_and_cmd(ssi_server):
+    status, _, body = ssi_server.get("/ssi/page.shtml")
+    assert status == 200
+    text = body.decode()
+    assert text.index("before") < text.index("cgi-ran q=") < text.index("cmd-ran in") < text.index("after"), text
+    assert f"cmd-ran in {ssi_server.path('ssi')}" in text
+
+
+def test_exec_cmd_never_gets_the_query_string(ssi_server):
+    # CVE-2025-58098 (mod_cgid appended the query string to exec cmd).
+    status, _, body = ssi_server.get("/ssi/page.shtml?;echo%20INJECTED")
+    assert status == 200
+    text = body.decode()
+    assert "INJECTED" not in text.replace("q=;echo%20INJECTED", "")
+    assert "cgi-ran q=;echo%20INJECTED" in text  # exec cgi sees the page's query, as with mod_cgi
+
+
+def test_includes_noexec_refuses_exec(ssi_server):
+    mark = ssi_server.log_mark()
+    status, _, body = ssi_server.get("/ssi-noexec/page.shtml")
+    assert status == 200
+    text = body.decode()
+    assert "cgi-ran" not in text and "cmd-ran" not in text
+    assert "an error occurred while processing this directive" in text
+    ssi_server.wait_for_log(mark, r"CPPCGI0019: exec used but not allowed in .*page\.shtml")
