@@ -85,6 +85,8 @@ DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   out.script_owner = Pick(parent.script_owner, child.script_owner);
   out.max_run_time_ms = Pick(parent.max_run_time_ms, child.max_run_time_ms);
   out.spool_unknown_length = Pick(parent.spool_unknown_length, child.spool_unknown_length);
+  out.error_page = Pick(parent.error_page, child.error_page);
+  out.stderr_limit = Pick(parent.stderr_limit, child.stderr_limit);
   const DirSettings& caps = child.max_scripts ? child : parent;
   out.max_scripts = caps.max_scripts;
   out.max_scripts_slot = caps.max_scripts_slot;

@@ -41,6 +41,8 @@ struct DirSettings {
   std::optional<uint32_t> script_owner;    // CppCgiScriptOwner (uid)
   std::optional<int64_t> max_run_time_ms;  // CppCgiMaxRunTime
   std::optional<bool> spool_unknown_length;  // CppCgiRequestBody spool (true) | stream (false)
+  std::optional<bool> error_page;            // CppCgiErrorPage
+  std::optional<int64_t> stderr_limit;       // CppCgiStderrLimit, bytes logged per request (0: no limit)
   // CppCgiMaxScripts: the cap and the shared counter slot of the section that set it.
   std::optional<uint32_t> max_scripts;
   uint32_t max_scripts_slot = 0;

@@ -24,6 +24,7 @@
 #define CPPCGI_RUN_TIME CPPCGI_LOGNO(0017)        // CppCgiMaxRunTime exceeded
 #define CPPCGI_BUSY CPPCGI_LOGNO(0018)            // a concurrency cap was reached: 503
 #define CPPCGI_SSI CPPCGI_LOGNO(0019)             // SSI <!--#exec --> refused or failed
+#define CPPCGI_STDERR_LIMIT CPPCGI_LOGNO(0020)    // CppCgiStderrLimit reached
 
 // 01xx: helper pool
 #define CPPCGI_POOL_STARTED CPPCGI_LOGNO(0100)

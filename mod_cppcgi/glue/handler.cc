@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/error_page.h"
 #include "core/log_ids.h"
 #include "core/paths.h"
 #include "core/wire.h"
@@ -107,6 +108,28 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
   return req;
 }
 
+bool ErrorPageOn(request_rec* r) { return GetDirConfig(r)->settings.error_page.value_or(false); }
+
+// CppCgiErrorPage On: answer a failure with the developer page instead of
+// httpd's bare error document. Only for failures before any output went out.
+int SendErrorPage(request_rec* r, ErrorPageInfo info) {
+  std::string page = RenderErrorPage(info);
+  apr_table_clear(r->headers_out);  // nothing the failed script said may leak into this response
+  r->status = info.status;
+  ap_set_content_type(r, "text/html; charset=utf-8");
+  apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+  ap_rwrite(page.data(), static_cast<int>(page.size()), r);
+  return OK;
+}
+
+std::vector<std::string> EnvForPage(request_rec* r) {
+  ap_add_common_vars(r);
+  ap_add_cgi_vars(r);
+  std::vector<std::string> env;
+  for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
 }  // namespace
 
 int HandleRequest(request_rec* r) {
@@ -139,6 +162,10 @@ int HandleRequest(request_rec* r) {
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
                   refusal->problem.c_str(), refusal->fix.c_str());
+    if (ErrorPageOn(r)) {
+      return SendErrorPage(r, {refusal->http_status, r->filename, LogId(refusal->id) + ": " + refusal->problem,
+                               refusal->fix, "", {}, EnvForPage(r)});
+    }
     return refusal->http_status;
   }
   auto& plan = std::get<ExecPlan>(decision);
@@ -163,8 +190,15 @@ int HandleRequest(request_rec* r) {
   options.idle_timeout_ms = IdleTimeoutMs(r);
   options.max_run_time_ms = GetDirConfig(r)->settings.max_run_time_ms.value_or(0);
   options.nph = IsNph(r->filename);
+  options.stderr_limit = GetDirConfig(r)->settings.stderr_limit.value_or(1 << 20);
   ScriptRun run(r, std::move(options));
-  return run.Run(spawn, std::move(plan.exec_fd), std::move(body));
+  int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
+  if (status >= 400 && !run.failure().empty() && ErrorPageOn(r)) {
+    std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
+    return SendErrorPage(r, {status, r->filename, run.failure(), "", run.ExitDescription(), std::move(tail),
+                             std::move(spawn.env)});
+  }
+  return status;
 }
 
 }  // namespace cppcgi

@@ -134,6 +134,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (!reply.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
                   r_->filename, reply.status().ToString().c_str());
+    Failed("no helper process could be reached to start the script: " + reply.status().ToString());
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply); failed != nullptr && failed->busy) {
@@ -143,8 +144,9 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply)) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "%s",
-                  Status::System(failed->what, failed->sys_errno).ToString().c_str());
+    std::string why = Status::System(failed->what, failed->sys_errno).ToString();
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "%s", why.c_str());
+    Failed(why);
     return HTTP_INTERNAL_SERVER_ERROR;
   }
   const auto* started = std::get_if<wire::Started>(&*reply);
@@ -231,6 +233,21 @@ ScriptRun::Step ScriptRun::WriteToScript() {
 }
 
 void ScriptRun::LogStderrLine(std::string_view line) {
+  constexpr size_t kTailLines = 20;
+  constexpr size_t kTailLineBytes = 1000;
+  stderr_tail_.emplace_back(line.substr(0, kTailLineBytes));
+  if (stderr_tail_.size() > kTailLines) stderr_tail_.pop_front();
+  if (opt_.stderr_limit > 0) {
+    if (stderr_logged_ >= opt_.stderr_limit) return;
+    stderr_logged_ += static_cast<int64_t>(line.size()) + 1;
+    if (stderr_logged_ >= opt_.stderr_limit) {
+      ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
+                    CPPCGI_STDERR_LIMIT "stderr of %s reached CppCgiStderrLimit (%" APR_INT64_T_FMT
+                    " bytes); the rest of it is read but not logged",
+                    r_->filename, opt_.stderr_limit);
+      return;
+    }
+  }
   std::string text(line);
   ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_STDERR "stderr from %s: %s", r_->filename,
                 ap_escape_logitem(r_->pool, text.c_str()));
@@ -288,6 +305,7 @@ bool ScriptRun::OnInterim(int code) {
     if (Status st = ValidateHeaderLine(line, true); !st.ok()) refused = st.message() + ": " + std::string(line.substr(0, 30));
   }
   if (!refused.empty()) {
+    Failed("malformed interim response from the script: " + refused);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "malformed header from script %s: %s", r_->filename,
                   ap_escape_logitem(r_->pool, refused.c_str()));
     return false;
@@ -322,6 +340,7 @@ ScriptRun::Step ScriptRun::OnHeaders() {
   HeaderLines lines{framer_.lines()};
   for (std::string_view line : lines.lines) {
     if (IsTransferEncodingLine(line)) {
+      Failed("the script sent a Transfer-Encoding header; the server frames the response itself");
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_BAD_HEADERS "script %s sent a Transfer-Encoding header; the server frames the response "
                     "itself, so this is refused (502). Remove the header from the script",
@@ -332,6 +351,7 @@ ScriptRun::Step ScriptRun::OnHeaders() {
     }
     if (Status st = ValidateHeaderLine(line); !st.ok()) {
       std::string shown(line.substr(0, 30));
+      Failed("malformed header line from the script (" + st.message() + "): " + shown);
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_BAD_HEADERS "malformed header from script %s: %s: %s", r_->filename,
                     st.message().c_str(), ap_escape_logitem(r_->pool, shown.c_str()));
@@ -394,6 +414,7 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       if (framer_.state() == ScriptHeaderFramer::State::kError) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "bad header section from script %s: %s",
                       r_->filename, framer_.error().message().c_str());
+        Failed("bad header section from the script: " + framer_.error().message());
         phase_ = Phase::kDiscard;
         final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       } else if (framer_.state() == ScriptHeaderFramer::State::kComplete) {
@@ -503,6 +524,10 @@ int ScriptRun::Finish() {
   }
   if (timed_out_ || over_run_time_) {
     int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
+    Failed(timed_out_ ? "the script wrote nothing for " + std::to_string(opt_.idle_timeout_ms) +
+                            " ms (CppCgiIdleTimeout) and was ended"
+                      : "the script ran longer than CppCgiMaxRunTime (" + std::to_string(opt_.max_run_time_ms) +
+                            " ms) and was ended");
     if (timed_out_) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
@@ -534,6 +559,10 @@ int ScriptRun::Finish() {
     // Output ended before the blank line that ends the header section.
     CollectExit(opt_.idle_timeout_ms);
     SetNotes();
+    Failed(framer_.bytes_seen() == 0
+               ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
+               : "Premature end of script headers: the script " + ExitText() +
+                     " before the blank line that ends the headers");
     if (framer_.bytes_seen() == 0) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 
 #include "core/line_splitter.h"
@@ -26,6 +27,7 @@ struct ScriptRunOptions {
   bool nph = false;
   // SSI exec cmd: the raw output is appended here instead of being sent.
   apr_bucket_brigade* collect_into = nullptr;
+  int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
 };
 
 class ScriptRun {
@@ -35,6 +37,11 @@ class ScriptRun {
   ScriptRun& operator=(const ScriptRun&) = delete;
 
   // Returns an httpd status (OK when the response was produced).
+  // Why the run failed (the text of the error-log line), empty if it did not.
+  const std::string& failure() const { return failure_; }
+  const std::deque<std::string>& stderr_tail() const { return stderr_tail_; }
+  std::string ExitDescription() const { return exited_ ? ExitText() : std::string(); }
+
   // `exec_fd`: the checked file to execute (binary or interpreter).
   // `body`: a request body read in advance (see body_spool.h), or not spooled.
   int Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body);
@@ -62,6 +69,9 @@ class ScriptRun {
   std::string ExitText() const;
   void LogStderrLine(std::string_view line);
   int PollTimeoutMs() const;
+  void Failed(std::string reason) {
+    if (failure_.empty()) failure_ = std::move(reason);
+  }
   void SetNotes();
 
   request_rec* r_;
@@ -94,6 +104,9 @@ class ScriptRun {
   bool timed_out_ = false;
   bool over_run_time_ = false;
   int interim_count_ = 0;
+  std::string failure_;
+  std::deque<std::string> stderr_tail_;
+  int64_t stderr_logged_ = 0;
   int body_error_ = OK;
 };
 

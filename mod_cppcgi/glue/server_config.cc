@@ -123,6 +123,21 @@ const char* SetRequestBody(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
+const char* SetErrorPage(cmd_parms*, void* dir, int on) {
+  Dir(dir).error_page = on != 0;
+  return nullptr;
+}
+
+const char* SetStderrLimit(cmd_parms* cmd, void* dir, const char* arg) {
+  auto n = ParseCount(cmd->cmd->name, arg, 0, 1 << 30);
+  if (!n.ok()) {
+    return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; expected a number of bytes from 0 (no limit) to %d",
+                        cmd->cmd->name, arg, 1 << 30);
+  }
+  Dir(dir).stderr_limit = *n;
+  return nullptr;
+}
+
 // mod_cgi's ScriptLog* and mod_cgid's ScriptSock: accepted so that existing
 // configs keep working, and said once at startup to have no effect.
 const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
@@ -162,6 +177,12 @@ const command_rec kDirectives[] = {
     AP_INIT_TAKE1("CppCgiRequestBody", AsCmdFunc(SetRequestBody), nullptr, RSRC_CONF | ACCESS_CONF,
                   "spool (default): read bodies of unknown length (chunked) completely first, so that "
                   "CONTENT_LENGTH is set; stream: pass them on as they arrive, without CONTENT_LENGTH"),
+    AP_INIT_FLAG("CppCgiErrorPage", AsCmdFunc(SetErrorPage), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On: a failing script gets a developer page (reason, exit status, stderr tail, variables with "
+                 "secrets masked) instead of a bare error. Default Off; never in production"),
+    AP_INIT_TAKE1("CppCgiStderrLimit", AsCmdFunc(SetStderrLimit), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "Bytes of a script's stderr logged per request (default 1048576; 0: no limit); the rest is "
+                  "read and dropped"),
     AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
                   "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
     AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,

@@ -228,6 +228,11 @@ def test_swapped_in_unchecked_binary_never_runs(checks_server):
                                            "user name or #uid"),
     ("CppCgiScriptOwner #abc", "CppCgiScriptOwner: '#abc' is not accepted; expected a user name or #uid"),
     ("CppCgiPermissionCheck maybe", "CppCgiPermissionCheck must be On or Off"),
+    ("CppCgiErrorPage yes", "CppCgiErrorPage must be On or Off"),
+    ("CppCgiStderrLimit -1", "CppCgiStderrLimit: '-1' is not accepted; expected a number of bytes from 0"),
+    ("CppCgiRequestBody buffer", "CppCgiRequestBody: 'buffer' is not accepted; expected spool or stream"),
+    ("CppCgiMaxScripts 0", "CppCgiMaxScripts: '0' is not accepted; expected a whole number from 1 to 100000"),
+    ("CppCgiMaxRunTime soon", "CppCgiMaxRunTime: 'soon' is not accepted"),
 ])
 def test_check_directives_refuse_bad_values(server, line, needle):
     rc, out = server.config_test(server.config_text() + line + "\n")

@@ -1,0 +1,79 @@
+"""CppCgiErrorPage: the developer page, only where it is on; CppCgiStderrLimit."""
+
+import os
+
+import pytest
+
+EP_CONF = """
+ScriptAlias /dev-cgi/ "{root}/dev-cgi/"
+ScriptAlias /quiet/ "{root}/quiet/"
+<Directory "{root}/dev-cgi">
+  CppCgiErrorPage On
+  CppCgiIdleTimeout 1
+</Directory>
+<Directory "{root}/quiet">
+  CppCgiStderrLimit 100
+</Directory>
+"""
+PAGE_MARK = b"the CGI script did not run correctly"
+
+
+@pytest.fixture(scope="module")
+def ep_server():
+    from conftest import HERE, make_server
+    srv = make_server()
+    for d in ("dev-cgi", "quiet"):
+        srv.add_dir(d, os.path.join(HERE, "scripts"))
+    with open(srv.path("dev-cgi", "crlf.cgi"), "w", newline="") as f:
+        f.write("#!/bin/sh\r\necho hi\r\n")
+    os.chmod(srv.path("dev-cgi", "crlf.cgi"), 0o755)
+    srv.extra_conf += EP_CONF.format(root=srv.root)
+    srv.start()
+    yield srv
+    left = srv.stop()
+    srv.cleanup()
+    assert not left
+
+
+def test_page_for_a_script_that_fails_before_headers(ep_server):
+    status, headers, body = ep_server.get("/dev-cgi/fails.sh?x=1", headers={"Cookie": "session=s3cr3t",
+                                                                            "Authorization": "Basic eHk="})
+    assert status == 500
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    text = body.decode()
+    assert PAGE_MARK.decode() in text
+    assert "End of script output before headers" in text
+    assert "exited with status 3" in text
+    assert "ZeroDivisionError: division by zero &lt;&amp;&gt;" in text
+    assert "QUERY_STRING</code></td><td><code>x=1" in text
+    assert "s3cr3t" not in text and "eHk=" not in text
+
+
+def test_page_for_a_refused_script_names_check_and_fix(ep_server):
+    status, _, body = ep_server.get("/dev-cgi/crlf.cgi")
+    assert status == 500
+    text = body.decode()
+    assert "CPPCGI0307" in text and "Windows line endings" in text and "dos2unix" in text
+
+
+def test_page_for_a_timeout(ep_server):
+    status, _, body = ep_server.get("/dev-cgi/silent.sh")
+    assert status == 504
+    assert b"CppCgiIdleTimeout" in body
+
+
+def test_never_shown_where_it_is_off(ep_server):
+    for path in ("/cgi-bin/fails.sh", "/cgi-bin/noheaders.sh", "/slow/silent.sh"):
+        status, _, body = ep_server.get(path)
+        assert status in (500, 504)
+        assert PAGE_MARK not in body and b"ZeroDivisionError" not in body
+
+
+def test_stderr_limit(ep_server):
+    mark = ep_server.log_mark()
+    status, _, body = ep_server.get("/quiet/noisy.sh")
+    assert status == 200 and body == b"ok\n"
+    log = ep_server.wait_for_log(mark, r"CPPCGI0020: stderr of .*noisy\.sh reached CppCgiStderrLimit \(100 bytes\)")
+    logged = [l for l in log.splitlines() if "CPPCGI0001" in l]
+    assert 1 <= len(logged) <= 8, logged
+    status, _, _ = ep_server.get("/cgi-bin/noisy.sh")  # elsewhere the default (1 MiB) logs all 50
