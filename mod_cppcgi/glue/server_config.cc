@@ -149,6 +149,10 @@ const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
 }  // namespace
 
 // Directive table. Server-wide ones are refused inside <VirtualHost>/<Directory>.
+// In .htaccess (AllowOverride Options) only what cannot weaken the server's
+// policy: the error page, body spooling, interpreters by extension (still
+// subject to CppCgiAllowInterpreter and every check). Permission checks,
+// allow-lists, owners, timeouts and caps are for the server's configuration.
 const command_rec kDirectives[] = {
     AP_INIT_TAKE1("CppCgiHelpers", AsCmdFunc(SetHelpers), nullptr, RSRC_CONF,
                   "Number of pre-forked helper processes that start scripts (1-64; default: one per CPU, at least 2)"),
@@ -163,7 +167,7 @@ const command_rec kDirectives[] = {
                  "directory is; Off: skip these checks"),
     AP_INIT_ITERATE("CppCgiAllowInterpreter", AsCmdFunc(AddAllowedInterpreter), nullptr, RSRC_CONF | ACCESS_CONF,
                     "Absolute paths of the only interpreters #! lines may name here (default: any)"),
-    AP_INIT_TAKE2("CppCgiInterpreter", AsCmdFunc(SetInterpreter), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE2("CppCgiInterpreter", AsCmdFunc(SetInterpreter), nullptr, RSRC_CONF | ACCESS_CONF | OR_OPTIONS,
                   "An extension and the interpreter that runs such files (no #! or exec bit needed), "
                   "e.g. CppCgiInterpreter .py /usr/bin/python3"),
     AP_INIT_TAKE1("CppCgiScriptOwner", AsCmdFunc(SetScriptOwner), nullptr, RSRC_CONF | ACCESS_CONF,
@@ -174,10 +178,10 @@ const command_rec kDirectives[] = {
                   "Most scripts of this section that may run at once; more get 503 (1-100000; default: no cap)"),
     AP_INIT_TAKE1("CppCgiMaxScriptsTotal", AsCmdFunc(SetMaxScriptsTotal), nullptr, RSRC_CONF,
                   "Most scripts that may run at once server-wide; more get 503 (1-1000000; default: no cap)"),
-    AP_INIT_TAKE1("CppCgiRequestBody", AsCmdFunc(SetRequestBody), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("CppCgiRequestBody", AsCmdFunc(SetRequestBody), nullptr, RSRC_CONF | ACCESS_CONF | OR_OPTIONS,
                   "spool (default): read bodies of unknown length (chunked) completely first, so that "
                   "CONTENT_LENGTH is set; stream: pass them on as they arrive, without CONTENT_LENGTH"),
-    AP_INIT_FLAG("CppCgiErrorPage", AsCmdFunc(SetErrorPage), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("CppCgiErrorPage", AsCmdFunc(SetErrorPage), nullptr, RSRC_CONF | ACCESS_CONF | OR_OPTIONS,
                  "On: a failing script gets a developer page (reason, exit status, stderr tail, variables with "
                  "secrets masked) instead of a bare error. Default Off; never in production"),
     AP_INIT_TAKE1("CppCgiStderrLimit", AsCmdFunc(SetStderrLimit), nullptr, RSRC_CONF | ACCESS_CONF,

@@ -77,3 +77,34 @@ def test_stderr_limit(ep_server):
     logged = [l for l in log.splitlines() if "CPPCGI0001" in l]
     assert 1 <= len(logged) <= 8, logged
     status, _, _ = ep_server.get("/cgi-bin/noisy.sh")  # elsewhere the default (1 MiB) logs all 50
+
+
+HT_CONF = """
+ScriptAlias /ht/ "{root}/ht/"
+ScriptAlias /ht-none/ "{root}/ht-none/"
+<Directory "{root}/ht">
+  AllowOverride Options
+</Directory>
+<Directory "{root}/ht-none">
+  AllowOverride None
+</Directory>
+"""
+
+
+def test_htaccess_override_class(fresh_server):
+    from conftest import HERE
+    srv = fresh_server()
+    for d in ("ht", "ht-none"):
+        srv.add_dir(d, os.path.join(HERE, "scripts"))
+        with open(srv.path(d, ".htaccess"), "w") as f:
+            f.write("CppCgiErrorPage On\n")
+    srv.extra_conf += HT_CONF.format(root=srv.root)
+    srv.start()
+    assert PAGE_MARK in srv.get("/ht/fails.sh")[2]          # allowed with AllowOverride Options
+    assert PAGE_MARK not in srv.get("/ht-none/fails.sh")[2]  # .htaccess not read at all
+    # Policy directives are not for .htaccess: the request fails, the log says why.
+    with open(srv.path("ht", ".htaccess"), "w") as f:
+        f.write("CppCgiPermissionCheck Off\n")
+    mark = srv.log_mark()
+    assert srv.get("/ht/env.py")[0] == 500
+    srv.wait_for_log(mark, r"CppCgiPermissionCheck not allowed here")
