@@ -48,43 +48,52 @@ std::string LogId(CheckId id) {
 bool CanExecute(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IXUSR, S_IXGRP, S_IXOTH); }
 bool CanRead(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IRUSR, S_IRGRP, S_IROTH); }
 
-std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
-                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
+std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& script, const FileFacts& dir,
+                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
+  std::vector<Refusal> out;
   std::string p = Quoted(path);
   if (!S_ISREG(script.mode)) {
-    return Make(CheckId::kNotRegular, kForbidden, p + " is not a regular file",
-                "only regular files can run as CGI scripts");
+    out.push_back(Make(CheckId::kNotRegular, kForbidden, p + " is not a regular file",
+                       "only regular files can run as CGI scripts"));
+    return out;  // nothing else about it means anything
   }
   if (policy.check_permissions) {
     if ((script.mode & (S_ISUID | S_ISGID)) != 0) {
-      return Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",
-                  "remove the bits: chmod ug-s " + std::string(path));
+      out.push_back(Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",
+                         "remove the bits: chmod ug-s " + std::string(path)));
     }
     if ((script.mode & (S_IWGRP | S_IWOTH)) != 0) {
-      return Make(CheckId::kWritable, kForbidden,
-                  p + " is writable by " + ((script.mode & S_IWOTH) ? "others" : "its group") + " (mode " +
-                      Octal(script.mode) + ")",
-                  "chmod go-w " + std::string(path) + " (or CppCgiPermissionCheck Off for this directory)");
+      out.push_back(Make(CheckId::kWritable, kForbidden,
+                         p + " is writable by " + ((script.mode & S_IWOTH) ? "others" : "its group") + " (mode " +
+                             Octal(script.mode) + ")",
+                         "chmod go-w " + std::string(path) + " (or CppCgiPermissionCheck Off for this directory)"));
     }
     if ((dir.mode & (S_IWGRP | S_IWOTH)) != 0) {  // sticky or not: others could add scripts
-      return Make(CheckId::kDirWritable, kForbidden,
-                  "the directory of " + p + " is writable by " + ((dir.mode & S_IWOTH) ? "others" : "its group") +
-                      " (mode " + Octal(dir.mode) + "), so anyone in it can replace the script",
-                  "chmod go-w on the script's directory (or CppCgiPermissionCheck Off for this directory)");
+      out.push_back(Make(CheckId::kDirWritable, kForbidden,
+                         "the directory of " + p + " is writable by " + ((dir.mode & S_IWOTH) ? "others" : "its group") +
+                             " (mode " + Octal(dir.mode) + "), so anyone in it can replace the script",
+                         "chmod go-w on the script's directory (or CppCgiPermissionCheck Off for this directory)"));
     }
     if (policy.required_owner && script.uid != *policy.required_owner) {
-      return Make(CheckId::kOwner, kForbidden,
-                  p + " is owned by uid " + std::to_string(script.uid) + ", not by the required uid " +
-                      std::to_string(*policy.required_owner),
-                  "chown the script to the user named by CppCgiScriptOwner");
+      out.push_back(Make(CheckId::kOwner, kForbidden,
+                         p + " is owned by uid " + std::to_string(script.uid) + ", not by the required uid " +
+                             std::to_string(*policy.required_owner),
+                         "chown the script to the user named by CppCgiScriptOwner"));
     }
   }
   if (needs_exec_bit && !CanExecute(script, who)) {
-    return Make(CheckId::kNotExecutable, kBroken,
-                p + " is not executable by uid " + std::to_string(who.uid) + " (mode " + Octal(script.mode) + ")",
-                "chmod 755 " + std::string(path));
+    out.push_back(Make(CheckId::kNotExecutable, kBroken,
+                       p + " is not executable by uid " + std::to_string(who.uid) + " (mode " + Octal(script.mode) + ")",
+                       "chmod 755 " + std::string(path)));
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
+                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
+  auto all = CheckScriptFileAll(path, script, dir, who, policy, needs_exec_bit);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
 }
 
 std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& shebang) {

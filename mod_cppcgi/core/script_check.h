@@ -77,6 +77,9 @@ bool CanRead(const FileFacts& f, const Identity& who);
 // false when the interpreter comes from the configuration (by extension).
 std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit);
+// The same checks, every failing one (for cppcgi-doctor), in the same order.
+std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& script, const FileFacts& dir,
+                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit);
 
 // What the first line says (`shebang` from ParseShebang).
 std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& shebang);

@@ -22,6 +22,24 @@ Refusal OpenFailed(const std::string& what, int err, int status) {
 
 }  // namespace
 
+std::optional<Refusal> FindUnsearchableDirectory(const std::string& path, const Identity& who) {
+  std::string prefix;
+  size_t pos = 0;
+  while ((pos = path.find('/', pos + 1)) != std::string::npos) {
+    prefix = path.substr(0, pos);
+    struct stat st;
+    if (::stat(prefix.c_str(), &st) != 0) break;  // missing: reported elsewhere
+    if (S_ISDIR(st.st_mode) && !CanExecute(Facts(st), who)) {
+      return Refusal{CheckId::kOpenFailed, 403,
+                     "the directory '" + prefix + "' on the way to '" + path + "' is not searchable by uid " +
+                         std::to_string(who.uid) + " (mode " + std::to_string((st.st_mode >> 6) & 7) +
+                         std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) + ")",
+                     "chmod o+x " + prefix + " (or give the server's group access to it)"};
+    }
+  }
+  return std::nullopt;
+}
+
 Identity CurrentIdentity() {
   Identity who{static_cast<uint32_t>(geteuid()), static_cast<uint32_t>(getegid()), {}};
   int n = getgroups(0, nullptr);
@@ -52,7 +70,13 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   std::string base = path.substr(slash + 1);
 
   UniqueFd dir_fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dir_fd) return OpenFailed("the directory of '" + path + "'", errno, errno == EACCES ? 403 : 500);
+  if (!dir_fd) {
+    int err = errno;
+    if (err == EACCES) {
+      if (auto blocked = FindUnsearchableDirectory(path, req.who)) return *blocked;
+    }
+    return OpenFailed("the directory of '" + path + "'", err, err == EACCES ? 403 : 500);
+  }
   struct stat dir_st;
   if (::fstat(dir_fd.get(), &dir_st) != 0) return OpenFailed("the directory of '" + path + "'", errno, 500);
 

@@ -35,6 +35,10 @@ using ExecDecision = std::variant<ExecPlan, Refusal>;
 
 ExecDecision PrepareExec(const ExecRequest& request);
 
+// The first directory on the way to `path` that `who` cannot search (no x
+// permission), as a refusal naming it and the fix; nullopt if there is none.
+std::optional<Refusal> FindUnsearchableDirectory(const std::string& path, const Identity& who);
+
 // The identity of this process (euid, egid, supplementary groups).
 Identity CurrentIdentity();
 

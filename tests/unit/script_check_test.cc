@@ -163,3 +163,20 @@ TEST(ScriptCheckTest, LogIdsAreStable) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(ScriptCheckTest, AllReportsEveryFileProblemInOrder) {
+  auto all = CheckScriptFileAll("/s/x", File(06777), Dir(0777), kWwwData, Owner(5), true);
+  std::vector<CheckId> ids;
+  for (const auto& r : all) ids.push_back(r.id);
+  EXPECT_EQ(ids, (std::vector<CheckId>{CheckId::kSetId, CheckId::kWritable, CheckId::kDirWritable, CheckId::kOwner}));
+  auto first = CheckScriptFile("/s/x", File(06777), Dir(0777), kWwwData, Owner(5), true);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->id, CheckId::kSetId);
+  EXPECT_TRUE(CheckScriptFileAll("/s/x", File(0755), Dir(0755), kWwwData, Default(), true).empty());
+}
+
+}  // namespace
+}  // namespace cppcgi
