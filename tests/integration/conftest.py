@@ -3,7 +3,6 @@ CPPCGI_MPM), and a guard that fails any test whose error-log lines at warn
 level or above are not ones it declared with @pytest.mark.expect_log."""
 
 import os
-import re
 import shutil
 
 import pytest
@@ -74,6 +73,29 @@ def make_server(**kw):
     os.makedirs(srv.path("cgi-bin", "a-directory"), mode=0o755)
     srv.extra_conf = site_conf(srv.root) + kw.get("extra_conf", "")
     return srv
+
+
+def serve(conf="", script_dirs=(), empty_dirs=(), setup=None):
+    """A generator for module-scoped fixtures: a started server with extra
+    directories (script_dirs get a copy of the test scripts), `conf` appended
+    after formatting with {root} and {modules}; always stopped, and nothing
+    may be left running. `setup(srv)` runs before the start."""
+    from httpd_server import MODULES_DIR
+    srv = make_server()
+    for d in script_dirs:
+        srv.add_dir(d, os.path.join(HERE, "scripts"))
+    for d in empty_dirs:
+        srv.add_dir(d)
+    srv.extra_conf += conf.format(root=srv.root, modules=MODULES_DIR)
+    if setup:
+        setup(srv)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        left = srv.stop()
+        srv.cleanup()
+    assert not left, f"processes left running after stop: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ import hashlib
 import http.client
 import os
 import socket
-import time
 
 import pytest
 
@@ -22,16 +21,8 @@ ScriptAlias /small/ "{root}/small/"
 
 @pytest.fixture(scope="module")
 def body_server():
-    from conftest import HERE, make_server
-    srv = make_server()
-    for d in ("stream", "small"):
-        srv.add_dir(d, os.path.join(HERE, "scripts"))
-    srv.extra_conf += BODY_CONF.format(root=srv.root)
-    srv.start()
-    yield srv
-    left = srv.stop()
-    srv.cleanup()
-    assert not left
+    from conftest import serve
+    yield from serve(BODY_CONF, script_dirs=("stream", "small"))
 
 
 def chunked_post(srv, path, payload, chunk=8192):

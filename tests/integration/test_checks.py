@@ -1,7 +1,6 @@
 """Permission and #! checks before exec: every refusal gives its status and
 exactly one error-log line with the check's id, the file and the fix."""
 
-import ctypes
 import os
 import shutil
 import subprocess
@@ -9,13 +8,12 @@ import threading
 
 import pytest
 
-from httpd_server import HttpdServer
+
 
 IS_ROOT = os.geteuid() == 0
 
 
-def checks_conf(root):
-    return f"""
+CHECKS_CONF = """
 ScriptAlias /chk/ "{root}/chk/"
 ScriptAlias /chk-open/ "{root}/chk-open/"
 ScriptAlias /chk-allow/ "{root}/chk-allow/"
@@ -40,19 +38,11 @@ ScriptAlias /chk-swap/ "{root}/chk-swap/"
 
 @pytest.fixture(scope="module")
 def checks_server():
-    from conftest import make_server
-    srv = make_server()
-    for d in ("chk", "chk-allow", "chk-ext", "chk-off", "chk-owner", "chk-swap"):
-        srv.add_dir(d)
-    srv.add_dir("chk-open")
-    srv.extra_conf += checks_conf(srv.root)
-    srv.write_config()
-    srv.start()
-    os.chmod(srv.path("chk-open"), 0o777)  # after start: the harness made it 0755
-    yield srv
-    left = srv.stop()
-    srv.cleanup()
-    assert not left
+    from conftest import serve
+    for srv in serve(CHECKS_CONF, empty_dirs=("chk", "chk-allow", "chk-ext", "chk-off", "chk-owner", "chk-swap",
+                                              "chk-open")):
+        os.chmod(srv.path("chk-open"), 0o777)  # group/world-writable on purpose
+        yield srv
 
 
 HELLO = 'echo "Content-Type: text/plain"; echo; echo ran'
@@ -62,7 +52,7 @@ CASES = [
     ("ok", f"#!/bin/sh\n{HELLO}\n", 0o755, "chk", 200, None, None),
     ("crlf", f"#!/bin/sh\r\n{HELLO}\r\n", 0o755, "chk", 500, "CPPCGI0307",
      "was saved with Windows line endings"),
-    ("crlf-env", f"#!/usr/bin/env python3\r\nprint('x')\r\n", 0o755, "chk", 500, "CPPCGI0307", "dos2unix"),
+    ("crlf-env", "#!/usr/bin/env python3\r\nprint('x')\r\n", 0o755, "chk", 500, "CPPCGI0307", "dos2unix"),
     ("bom", f"\ufeff#!/bin/sh\n{HELLO}\n", 0o755, "chk", 500, "CPPCGI0308", "byte-order mark"),
     ("noshebang", f"{HELLO}\n", 0o755, "chk", 500, "CPPCGI0306", "has no #! line"),
     ("toolong", "#!/" + "a" * 300 + "\n", 0o755, "chk", 500, "CPPCGI0309", "longer than 255 bytes"),

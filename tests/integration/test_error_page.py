@@ -18,21 +18,16 @@ ScriptAlias /quiet/ "{root}/quiet/"
 PAGE_MARK = b"the CGI script did not run correctly"
 
 
-@pytest.fixture(scope="module")
-def ep_server():
-    from conftest import HERE, make_server
-    srv = make_server()
-    for d in ("dev-cgi", "quiet"):
-        srv.add_dir(d, os.path.join(HERE, "scripts"))
+def _ep_setup(srv):
     with open(srv.path("dev-cgi", "crlf.cgi"), "w", newline="") as f:
         f.write("#!/bin/sh\r\necho hi\r\n")
     os.chmod(srv.path("dev-cgi", "crlf.cgi"), 0o755)
-    srv.extra_conf += EP_CONF.format(root=srv.root)
-    srv.start()
-    yield srv
-    left = srv.stop()
-    srv.cleanup()
-    assert not left
+
+
+@pytest.fixture(scope="module")
+def ep_server():
+    from conftest import serve
+    yield from serve(EP_CONF, script_dirs=("dev-cgi", "quiet"), setup=_ep_setup)
 
 
 def test_page_for_a_script_that_fails_before_headers(ep_server):

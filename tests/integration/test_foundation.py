@@ -1,7 +1,6 @@
 """The request path end to end: real Apache, real scripts, real HTTP."""
 
 import hashlib
-import http.client
 import os
 import socket
 import tempfile
@@ -10,7 +9,7 @@ import time
 
 import pytest
 
-from httpd_server import HTTPD, MODULE, MODULES_DIR, HttpdServer
+from httpd_server import MODULE, MODULES_DIR
 
 # --- the example site --------------------------------------------------------
 

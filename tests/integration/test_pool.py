@@ -62,16 +62,8 @@ CustomLog "{root}/logs/cppcgi.log" cppcgi
 
 @pytest.fixture(scope="module")
 def pool_server():
-    from conftest import make_server, HERE
-    srv = make_server()
-    for d in ("lim", "runtime", "capped"):
-        srv.add_dir(d, os.path.join(HERE, "scripts"))
-    srv.extra_conf += POOL_CONF.format(root=srv.root)
-    srv.start()
-    yield srv
-    left = srv.stop()
-    srv.cleanup()
-    assert not left
+    from conftest import serve
+    yield from serve(POOL_CONF, script_dirs=("lim", "runtime", "capped"))
 
 
 def test_rlimits_apply_to_scripts(pool_server):
@@ -145,13 +137,11 @@ def test_client_disconnect_ends_silent_script(pool_server):
 @pytest.mark.expect_log("CPPCGI0018")
 def test_cap_gives_503_with_retry_after(pool_server):
     srv = pool_server
-    d = _shared_dir(srv)
     n = 2
     results = []
 
     def hold():
-        # rendezvous.py waits until 3 are present (never, with a cap of 2) or 10 s: long enough.
-        results.append(srv.get(f"/capped/sleep.sh?3", timeout=30))
+        results.append(srv.get("/capped/sleep.sh?3", timeout=30))  # holds its slot for 3 s
 
     holders = [threading.Thread(target=hold) for _ in range(n)]
     for t in holders:
@@ -171,7 +161,6 @@ def test_cap_gives_503_with_retry_after(pool_server):
         t.join(30)
     assert [r[0] for r in results] == [200, 200]
     assert srv.get("/capped/env.py")[0] == 200  # the count went back down
-    del d
 
 
 def test_total_cap(fresh_server):

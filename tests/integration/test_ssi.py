@@ -1,10 +1,8 @@
 """SSI <!--#exec cgi/cmd --> through mod_include, as with mod_cgi."""
 
-import os
 
 import pytest
 
-from httpd_server import MODULES_DIR
 
 SSI_CONF = """
 LoadModule include_module "{modules}/mod_include.so"
@@ -29,22 +27,18 @@ PAGE = """<p>before</p>
 """
 
 
-@pytest.fixture(scope="module")
-def ssi_server():
-    from conftest import make_server
-    srv = make_server()
+def _ssi_setup(srv):
     for d in ("ssi", "ssi-noexec"):
-        srv.add_dir(d)
         with open(srv.path(d, "page.shtml"), "w") as f:
             f.write(PAGE)
     srv.write_script("cgi-bin/hello-ssi.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\ncgi-ran q=%s\\n' "
                                              "\"$QUERY_STRING\"\n")
-    srv.extra_conf += SSI_CONF.format(root=srv.root, modules=MODULES_DIR)
-    srv.start()
-    yield srv
-    left = srv.stop()
-    srv.cleanup()
-    assert not left
+
+
+@pytest.fixture(scope="module")
+def ssi_server():
+    from conftest import serve
+    yield from serve(SSI_CONF, empty_dirs=("ssi", "ssi-noexec"), setup=_ssi_setup)
 
 
 def test_exec_cgi_and_cmd(ssi_server):
