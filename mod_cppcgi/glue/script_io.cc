@@ -5,9 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <strings.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "core/exit_status.h"
@@ -99,7 +99,8 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
   out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   if (opt_.collect_into != nullptr) {
     phase_ = Phase::kBody;  // raw output, no header section
-    body_done_ = true;      // the page's request body is not the command's
+    body_done_ = true;      // the page's request body is not the command's:
+    stdin_w_.reset();       // the command reads EOF
   } else if (opt_.nph) {
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;

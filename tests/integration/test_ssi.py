@@ -22,7 +22,7 @@ Alias /ssi-noexec/ "{root}/ssi-noexec/"
 
 PAGE = """<p>before</p>
 <!--#exec cgi="/cgi-bin/hello-ssi.sh" -->
-<!--#exec cmd="echo cmd-ran in $(pwd)" -->
+<!--#exec cmd="echo cmd-ran in $(pwd); cat; echo stdin-closed" -->
 <p>after</p>
 """
 
@@ -42,11 +42,15 @@ def ssi_server():
 
 
 def test_exec_cgi_and_cmd(ssi_server):
+    import time
+    start = time.time()
     status, _, body = ssi_server.get("/ssi/page.shtml")
+    assert time.time() - start < 5
     assert status == 200
     text = body.decode()
     assert text.index("before") < text.index("cgi-ran q=") < text.index("cmd-ran in") < text.index("after"), text
     assert f"cmd-ran in {ssi_server.path('ssi')}" in text
+    assert "stdin-closed" in text  # a command reading stdin gets EOF at once
 
 
 def test_exec_cmd_never_gets_the_query_string(ssi_server):
