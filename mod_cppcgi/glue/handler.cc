@@ -157,6 +157,12 @@ int HandleRequest(request_rec* r) {
     return HTTP_NOT_FOUND;
   }
 
+  // An nph- script writes raw HTTP: it cannot be part of an SSI page (as mod_cgi).
+  if (IsNph(r->filename) && r->main != nullptr) {
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "attempt to include the nph- script %s", r->filename);
+    return HTTP_FORBIDDEN;
+  }
+
   // Every check runs on descriptors opened here; the one that passed is the one executed.
   ExecDecision decision = PrepareExec(BuildExecRequest(r));
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {

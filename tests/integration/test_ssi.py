@@ -70,3 +70,12 @@ def test_includes_noexec_refuses_exec(ssi_server):
     assert "cgi-ran" not in text and "cmd-ran" not in text
     assert "an error occurred while processing this directive" in text
     ssi_server.wait_for_log(mark, r"CPPCGI0019: exec used but not allowed in .*page\.shtml")
+
+
+def test_nph_script_cannot_be_included(ssi_server):
+    with open(ssi_server.path("ssi", "nph.shtml"), "w") as f:
+        f.write('<!--#exec cgi="/cgi-bin/nph-raw.sh" -->\n')
+    mark = ssi_server.log_mark()
+    status, _, body = ssi_server.get("/ssi/nph.shtml")
+    assert status == 200 and b"nph body" not in body
+    ssi_server.wait_for_log(mark, r"CPPCGI0019: attempt to include the nph- script .*nph-raw\.sh")
