@@ -2,7 +2,8 @@
 # The whole test suite, from nothing: installs what is needed (as root),
 # builds with warnings as errors, runs the unit tests and the integration
 # suite against a real Apache under event (all tests), prefork and worker
-# (smoke subset), then builds the unit tests with ASan+UBSan and runs them.
+# (smoke subset), then builds the unit tests with ASan+UBSan and runs them,
+# and runs each libFuzzer target for a bounded time.
 #   sudo bash tests/run-all.sh
 # Set CPPCGI_SKIP_DEPS=1 to skip the apt-get step.
 set -euo pipefail
@@ -39,5 +40,8 @@ echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 bash tests/build.sh "$src/build-asan" -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=OFF -DCMAKE_BUILD_TYPE=Debug
 (cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure --timeout 600)
+
+echo "== fuzzing: each libFuzzer target for ${CPPCGI_FUZZ_SECONDS:-15} s (tests/fuzz/run.sh for longer)"
+bash tests/fuzz/run.sh "${CPPCGI_FUZZ_SECONDS:-15}"
 
 echo "run-all.sh: all tests passed"

@@ -108,7 +108,7 @@ std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& sheban
                   "make its first line name the interpreter, e.g. #!/usr/bin/python3 or #!/bin/sh");
     case FileKind::kCrlf:
       return Make(CheckId::kCrlf, kBroken,
-                  p + " was saved with Windows line endings: its #! line ends in a carriage return (\\r), so the "
+                  p + " was saved with Windows line endings: its #! line contains a carriage return (\\r), so the "
                       "interpreter's name includes it",
                   "convert the file to Unix line endings: dos2unix " + file + "  (or: sed -i 's/\\r$//' " + file + ")");
     case FileKind::kBom:

@@ -34,7 +34,9 @@ Shebang ParseShebang(std::string_view head) {
   } else {
     line = head.substr(2, nl - 2);
   }
-  if (!line.empty() && line.back() == '\r') {
+  // Usually the line *ends* in CR (Windows line endings), but a CR anywhere
+  // in it ends up in the interpreter's name or argument (found by fuzzing).
+  if (line.find('\r') != std::string_view::npos) {
     out.kind = FileKind::kCrlf;
     return out;
   }

@@ -17,7 +17,7 @@ enum class FileKind {
   kElf,         // "\x7fELF": a binary, no #! to check
   kShebang,     // a valid #! line
   kNoShebang,   // neither ELF nor #!
-  kCrlf,        // #! line ends in CR: saved with Windows line endings
+  kCrlf,        // a CR in the #! line (it ends in one): saved with Windows line endings
   kBom,         // a UTF-8 byte-order mark before #!
   kTooLong,     // no end of line within the first 256 bytes
   kNoInterpreter,  // "#!" followed by nothing

@@ -35,6 +35,9 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"#!/bin/sh", FileKind::kShebang, "/bin/sh", ""},  // file is only the #! line
         Case{"#!/bin/sh\r\necho", FileKind::kCrlf, "", ""},
         Case{"#!/usr/bin/env python3\r\n", FileKind::kCrlf, "", ""},
+        // Found by fuzz_shebang: a CR inside the line, not at its end.
+        Case{"#!/inh/s\rb2\n", FileKind::kCrlf, "", ""},
+        Case{"#!/usr/bin/perl\r -w\n", FileKind::kCrlf, "", ""},
         Case{"\xEF\xBB\xBF#!/bin/sh\n", FileKind::kBom, "", ""},
         Case{"echo hi\n", FileKind::kNoShebang, "", ""},
         Case{"", FileKind::kNoShebang, "", ""},
