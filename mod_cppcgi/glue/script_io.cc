@@ -39,7 +39,7 @@ int NextHeaderLine(char* buf, int len, void* data) {
     return 0;
   }
   size_t n = std::min(line.size(), static_cast<size_t>(len) - 2);
-  std::memcpy(buf, line.data(), n);
+  if (n > 0) std::memcpy(buf, line.data(), n);  // the blank line's view has no data (memcpy of null is UB)
   buf[n] = '\n';
   buf[n + 1] = '\0';
   return 1;

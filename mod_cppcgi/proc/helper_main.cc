@@ -26,6 +26,7 @@ namespace cppcgi {
 namespace {
 
 constexpr int kReplyTimeoutMs = 1000;
+constexpr int64_t kDrainIdleLimitUs = 60 * 1000000LL;
 
 int64_t NowUs() {
   timespec ts;
@@ -81,6 +82,7 @@ class Helper {
   UniqueFd signals_;
   int listen_fd_ = -1;
   bool draining_ = false;
+  int64_t drain_started_us_ = 0;
   bool terminating_ = false;
   std::unordered_map<int, std::unique_ptr<Connection>> conns_;
   std::map<pid_t, Child> children_;
@@ -92,15 +94,11 @@ void Helper::StopAccepting() {
     ::close(listen_fd_);
     listen_fd_ = -1;
   }
+  if (!draining_) drain_started_us_ = NowUs();
   draining_ = true;
-  // Idle connections will never carry another request now.
-  for (auto it = conns_.begin(); it != conns_.end();) {
-    if (it->second->child == 0) {
-      it = conns_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  // Connections already accepted are still served: a worker may have
+  // connected and not yet sent its request. Closing them now would look to
+  // it like a helper that died after starting the script (not retryable).
 }
 
 void Helper::AcceptAll() {
@@ -261,7 +259,7 @@ int Helper::NextTimeoutMs(int64_t now) const {
     if (next < 0 || wait < next) next = wait;
   }
   // A SIGKILLed child is reaped through SIGCHLD; poll again in a while regardless.
-  if (next < 0) return -1;
+  if (next < 0) return draining_ ? 1000 : -1;
   return static_cast<int>(next < 1000 ? next : 1000);
 }
 
@@ -286,8 +284,11 @@ int Helper::Run() {
 
   epoll_event events[64];
   for (;;) {
-    if ((draining_ || terminating_) && children_.empty()) return 0;
     int64_t now = NowUs();
+    if (terminating_ && children_.empty()) return 0;
+    // Draining: done when no script runs and no worker is connected (a
+    // connection that never sends anything is given up on after a minute).
+    if (draining_ && children_.empty() && (conns_.empty() || now - drain_started_us_ > kDrainIdleLimitUs)) return 0;
     KillOverdue(now);
     int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
     if (n < 0) {

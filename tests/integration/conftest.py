@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from httpd_server import ALARMING, LOG_ID, SOURCE_DIR, ExternalServer, HttpdServer
+from httpd_server import ALARMING, LOG_ID, SANITIZER, SOURCE_DIR, ExternalServer, HttpdServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MPM = os.environ.get("CPPCGI_MPM", "event")
@@ -94,8 +94,10 @@ def serve(conf="", script_dirs=(), empty_dirs=(), setup=None):
         yield srv
     finally:
         left = srv.stop()
+        reports = [line for line in srv.read_log().splitlines() if SANITIZER.search(line)]
         srv.cleanup()
     assert not left, f"processes left running after stop: {left}"
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 @pytest.fixture(scope="session")
@@ -107,10 +109,10 @@ def server():
     srv.start()
     yield srv
     left = srv.stop()
-    log = srv.read_log()
+    reports = [line for line in srv.read_log().splitlines() if SANITIZER.search(line)]
     srv.cleanup()
     assert not left, f"processes left running after stop: {left}"
-    del log
+    assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
 @pytest.fixture
@@ -143,6 +145,9 @@ def error_log_guard(request):
     yield
     unexpected = []
     for line in srv.log_since(mark).splitlines():
+        if SANITIZER.search(line):
+            unexpected.append(line)
+            continue
         if not ALARMING.search(line):
             continue
         ids = set(LOG_ID.findall(line))

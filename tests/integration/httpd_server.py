@@ -20,11 +20,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("CPPCGI_SOURCE_DIR", os.path.abspath(os.path.join(HERE, "..", "..")))
 MODULES_DIR = os.environ.get("CPPCGI_MODULES_DIR", "/usr/lib/apache2/modules")
 HTTPD = os.environ.get("CPPCGI_HTTPD", "/usr/sbin/apache2")
+# Extra environment for apache2, e.g. LD_PRELOAD of libasan for a sanitized module:
+# CPPCGI_HTTPD_ENV="LD_PRELOAD=/usr/lib/gcc/x86_64-linux-gnu/12/libasan.so ASAN_OPTIONS=..."
+HTTPD_ENV = dict(kv.split("=", 1) for kv in os.environ.get("CPPCGI_HTTPD_ENV", "").split() if "=" in kv)
+
+
+def httpd_env():
+    env = dict(os.environ)
+    env.update(HTTPD_ENV)
+    return env
 MODULE = os.environ.get("CPPCGI_MODULE", os.path.join(SOURCE_DIR, "build", "mod_cppcgi.so"))
 
 # Error-log lines at these levels fail a test unless it expects their id.
 ALARMING = re.compile(r"\[[a-z_0-9]+:(emerg|alert|crit|error|warn)\]")
 LOG_ID = re.compile(r"\b(CPPCGI\d{4}|AH\d{5})\b")
+# A sanitizer report (sanitized module, tests/run-all.sh) is always a failure.
+SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error: ")
 
 
 def free_port():
@@ -180,13 +191,14 @@ class HttpdServer(HttpClient):
         path = os.path.join(self.root, "test.conf")
         with open(path, "w") as f:
             f.write(text)
-        p = subprocess.run([HTTPD, "-f", path, "-t"], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([HTTPD, "-f", path, "-t"], capture_output=True, text=True, timeout=60, env=httpd_env())
         return p.returncode, p.stdout + p.stderr
 
     # -- lifecycle ----------------------------------------------------------
     def start(self, timeout=15):
         self.write_config()
-        p = subprocess.run([HTTPD, "-f", self.conf_path, "-k", "start"], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([HTTPD, "-f", self.conf_path, "-k", "start"], capture_output=True, text=True, timeout=60,
+                           env=httpd_env())
         if p.returncode != 0:
             raise RuntimeError(f"apache2 failed to start ({p.returncode}): {p.stdout}{p.stderr}\n{self.read_log()}")
         deadline = time.time() + timeout
@@ -213,14 +225,14 @@ class HttpdServer(HttpClient):
 
     def signal(self, action):
         """apache2 -k graceful|restart|graceful-stop."""
-        subprocess.run([HTTPD, "-f", self.conf_path, "-k", action], check=True, timeout=60)
+        subprocess.run([HTTPD, "-f", self.conf_path, "-k", action], check=True, timeout=60, env=httpd_env())
 
     def stop(self, timeout=20):
         """Stops httpd and waits until httpd, its helpers and their scripts are gone."""
         if self.parent_pid is None:
             return []
         tree = self.process_tree()
-        subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"], capture_output=True, timeout=60)
+        subprocess.run([HTTPD, "-f", self.conf_path, "-k", "stop"], capture_output=True, timeout=60, env=httpd_env())
         deadline = time.time() + timeout
         pids = {p["pid"] for p in tree} | {self.parent_pid}
         left = []

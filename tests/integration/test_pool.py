@@ -349,7 +349,7 @@ def test_graceful_stop_finishes_request_and_leaves_nothing(fresh_server):
     t.start()
     time.sleep(0.7)
     tree = srv.process_tree()
-    subprocess.run(["apache2", "-f", srv.conf_path, "-k", "graceful-stop"], check=True, timeout=60)
+    srv.signal("graceful-stop")
     t.join(30)
     assert result["r"][0] == 200 and result["r"][2] == b"slept 2\n"
     for p in tree:

@@ -228,6 +228,35 @@ TEST_F(HelperLoopTest, LifelineEofStopsAcceptingAndFinishesRunningScripts) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+TEST_F(HelperLoopTest, ConnectionAcceptedBeforeDrainIsStillServed) {
+  // A worker connected just before a graceful restart and sends its request after it.
+  auto conn = ConnectUnix(path_, 2000);
+  ASSERT_TRUE(conn.ok());
+  usleep(100000);  // the helper has accepted it by now
+  lifeline_.reset();
+  usleep(100000);  // and has seen the lifeline close
+  Run run;
+  run.conn = std::move(*conn);
+  auto in = MakePipe(), out = MakePipe(), err = MakePipe();
+  wire::SpawnRequest req;
+  req.path = "/bin/echo";
+  req.cwd = "/";
+  req.argv = {"/bin/echo", "late"};
+  UniqueFd exec(::open("/bin/echo", O_PATH | O_CLOEXEC));
+  int fds[] = {in->first.get(), out->second.get(), err->second.get(), exec.get()};
+  ASSERT_TRUE(SendFrame(run.conn.get(), *wire::Encode(req), fds, 2000).ok());
+  in->first.reset();
+  out->second.reset();
+  err->second.reset();
+  run.out = std::move(out->first);
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  EXPECT_EQ(ReadAll(run.out.get()), "late\n");
+  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+  run.conn.reset();
+  int status = WaitHelper();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
 TEST_F(HelperLoopTest, SigtermEndsScriptsThenTheHelper) {
   Run run = Spawn({"/bin/sh", "-c", "read x"});
   ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
