@@ -67,8 +67,6 @@ class Apache:
     def start(self):
         self.srv.start()
 
-    def roots(self):
-        return [self.srv.parent_pid]
 
     def stop(self):
         self.srv.stop()
@@ -107,8 +105,6 @@ $HTTP["url"] =~ "^/cgi-bin/" {{ cgi.assign = ("" => "") }}
         self.proc = subprocess.Popen(["lighttpd", "-D", "-f", os.path.join(self.root, "lighttpd.conf")])
         wait_port(self.port)
 
-    def roots(self):
-        return [self.proc.pid]
 
     def stop(self):
         self.proc.terminate()
@@ -156,8 +152,6 @@ http {{
         self.procs.append(subprocess.Popen(["nginx", "-c", os.path.join(self.root, "nginx.conf")]))
         wait_port(self.port)
 
-    def roots(self):
-        return [p.pid for p in self.procs]
 
     def stop(self):
         for p in reversed(self.procs):

@@ -71,7 +71,10 @@ def test_stderr_limit(ep_server):
     log = ep_server.wait_for_log(mark, r"CPPCGI0020: stderr of .*noisy\.sh reached CppCgiStderrLimit \(100 bytes\)")
     logged = [l for l in log.splitlines() if "CPPCGI0001" in l]
     assert 1 <= len(logged) <= 8, logged
-    status, _, _ = ep_server.get("/cgi-bin/noisy.sh")  # elsewhere the default (1 MiB) logs all 50
+    mark = ep_server.log_mark()
+    assert ep_server.get("/cgi-bin/noisy.sh")[0] == 200  # elsewhere the default (1 MiB) logs all 50
+    log = ep_server.wait_for_log(mark, r"noise line 49")
+    assert len([l for l in log.splitlines() if "CPPCGI0001" in l]) == 50, log
 
 
 HT_CONF = """
