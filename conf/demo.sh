@@ -29,6 +29,7 @@ ServerRoot "$run"
 Listen 127.0.0.1:$port
 LoadModule mpm_event_module "$modules/mod_mpm_event.so"
 LoadModule authz_core_module "$modules/mod_authz_core.so"
+LoadModule authz_host_module "$modules/mod_authz_host.so"
 LoadModule alias_module "$modules/mod_alias.so"
 LoadModule mime_module "$modules/mod_mime.so"
 LoadModule dir_module "$modules/mod_dir.so"
@@ -48,9 +49,14 @@ ScriptAlias /cgi-bin/ "$run/cgi-bin/"
 <Directory "$run">
   Require all granted
 </Directory>
+# mod_cppcgi's status page (also ?json and ?metrics), for this machine only.
+<Location /cppcgi-status>
+  SetHandler cppcgi-status
+  Require local
+</Location>
 CONF
 
-echo "mod_cppcgi demo: http://127.0.0.1:$port/  (try /cgi-bin/hello.py; Ctrl-C stops)"
+echo "mod_cppcgi demo: http://127.0.0.1:$port/  (try /cgi-bin/hello.py and /cppcgi-status; Ctrl-C stops)"
 trap 'rm -rf "$run"' EXIT
 "$httpd" -f "$run/httpd.conf" -DFOREGROUND &
 pid=$!

@@ -115,6 +115,8 @@ StatusOr<std::string> Encode(const Message& message) {
     w.Put<uint32_t>(req->dir_slot);
     w.Put<uint32_t>(req->dir_cap);
     w.Put<uint32_t>(req->total_cap);
+    if (st = w.PutString(req->request, kMaxLabelLength, "request label"); !st.ok()) return st;
+    if (st = w.PutString(req->client, kMaxLabelLength, "client label"); !st.ok()) return st;
   } else if (const auto* started = std::get_if<Started>(&message)) {
     w.Put<int32_t>(started->pid);
   } else if (const auto* failed = std::get_if<SpawnFailed>(&message)) {
@@ -170,7 +172,8 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
       for (Limit& l : req.limits) {
         if (!r.Get(&l.resource) || !r.Get(&l.soft) || !r.Get(&l.hard) || l.soft > l.hard) return Malformed("spawn");
       }
-      if (!r.Get(&req.dir_slot) || !r.Get(&req.dir_cap) || !r.Get(&req.total_cap) || !r.empty())
+      if (!r.Get(&req.dir_slot) || !r.Get(&req.dir_cap) || !r.Get(&req.total_cap) ||
+          !r.GetString(&req.request, kMaxLabelLength) || !r.GetString(&req.client, kMaxLabelLength) || !r.empty())
         return Malformed("spawn");
       if (req.path.empty() || req.path[0] != '/' || req.argv.empty()) return Malformed("spawn");
       if (HasNul(req.path) || HasNul(req.cwd)) return Malformed("spawn");

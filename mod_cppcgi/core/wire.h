@@ -22,13 +22,14 @@
 namespace cppcgi::wire {
 
 inline constexpr uint32_t kMagic = 0x47435043;  // "CPCG" little-endian
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxPayload = 4u << 20;       // whole frame payload
 inline constexpr size_t kMaxPathLength = 4096;        // PATH_MAX
 inline constexpr size_t kMaxStringLength = 128u << 10;  // MAX_ARG_STRLEN on Linux
 inline constexpr size_t kMaxListEntries = 8192;       // argv or env entries
 inline constexpr int kFdsPerSpawn = 4;                // stdin, stdout, stderr, the file to execute
+inline constexpr size_t kMaxLabelLength = 512;        // SpawnRequest::request and ::client
 
 enum class Type : uint16_t {
   kSpawn = 1,
@@ -61,6 +62,9 @@ struct SpawnRequest {
   uint32_t dir_slot = 0;
   uint32_t dir_cap = 0;    // 0: no per-directory cap
   uint32_t total_cap = 0;  // 0: no server-wide cap
+  // For the running-scripts table of the status page only (cut to kMaxLabelLength).
+  std::string request;  // "GET /cgi-bin/x.py?q"
+  std::string client;   // the client's address
 };
 
 struct Started {

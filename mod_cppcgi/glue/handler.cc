@@ -15,6 +15,7 @@
 #include "glue/script_io.h"
 #include "glue/server_config.h"
 #include "proc/exec_plan.h"
+#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -105,6 +106,11 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
     req.dir_cap = *d.max_scripts;
   }
   req.total_cap = static_cast<uint32_t>(GetServerConfig(ap_server_conf)->settings.max_scripts_total.value_or(0));
+  // For the status page's table of running scripts.
+  req.request = std::string(r->method) + " " + (r->unparsed_uri ? r->unparsed_uri : "");
+  if (req.request.size() > wire::kMaxLabelLength) req.request.resize(wire::kMaxLabelLength);
+  req.client = r->useragent_ip ? r->useragent_ip : "";
+  if (req.client.size() > wire::kMaxLabelLength) req.client.resize(wire::kMaxLabelLength);
   return req;
 }
 
@@ -168,6 +174,7 @@ int HandleRequest(request_rec* r) {
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
                   refusal->problem.c_str(), refusal->fix.c_str());
+    CountRefusal(PoolStats(), static_cast<int>(refusal->id));
     if (ErrorPageOn(r)) {
       return SendErrorPage(r, {refusal->http_status, r->filename, LogId(refusal->id) + ": " + refusal->problem,
                                refusal->fix, "", {}, EnvForPage(r)});

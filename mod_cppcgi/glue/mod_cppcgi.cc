@@ -8,6 +8,7 @@
 #include "glue/pool_supervisor.h"
 #include "glue/server_config.h"
 #include "glue/ssi_exec.h"
+#include "glue/status_handler.h"
 
 namespace cppcgi {
 namespace {
@@ -44,12 +45,19 @@ int Handler(request_rec* r) noexcept {
   return Guard(r->server, "handler", static_cast<int>(HTTP_INTERNAL_SERVER_ERROR), [&] { return HandleRequest(r); });
 }
 
+int StatusHandler(request_rec* r) noexcept {
+  return Guard(r->server, "status handler", static_cast<int>(HTTP_INTERNAL_SERVER_ERROR),
+               [&] { return HandleStatusRequest(r); });
+}
+
 void RegisterHooks(apr_pool_t*) {
   ap_hook_pre_config(PreConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_check_config(CheckConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_handler(StatusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  RegisterStatusSection();
 }
 
 }  // namespace

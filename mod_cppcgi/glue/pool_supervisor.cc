@@ -20,7 +20,9 @@
 #include "core/unique_fd.h"
 #include "glue/server_config.h"
 #include "proc/helper_main.h"
+#include "proc/process_tree.h"
 #include "proc/script_counters.h"
+#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -33,8 +35,10 @@ constexpr int kMaxDraining = 1024;
 // restart, so statics do not survive): the generation counter, and helpers
 // of earlier generations that still finish their scripts after a graceful
 // restart, so that the new generation takes them back as "other children"
-// and httpd does not report them as lost. Plain data only, no pointers.
+// and httpd does not report them as lost. Plain data, plus one pointer to a
+// shared mapping that belongs to the process, not to this .so.
 struct Retained {
+  SharedStats* stats;  // made once, never unmapped: counters survive restarts
   unsigned generation;
   int draining_count;
   pid_t draining[kMaxDraining];
@@ -63,6 +67,7 @@ struct Slot {
 
 Pool* g_pool = nullptr;  // this generation's pool, in the parent and inherited by MPM children
 std::string g_socket_path;
+SharedStats* g_stats = nullptr;
 
 Retained* GetRetained() {
   void* data = ap_retained_data_get(kRetainedKey);
@@ -152,10 +157,41 @@ void CloseAllExcept(const std::vector<int>& keep) {
   options.lifeline_fd = lifeline;
   options.log = LogFromHelper;
   options.counters = pool->counters;
+  options.stats = g_stats;
   _exit(RunHelper(options));
 }
 
 void MaintainHelper(int reason, void* data, int status);
+
+// A helper died with scripts it never reaped (they now belong to init): end
+// them and their trees, since no one supervises them any more, and free
+// their cap counts. The table is written by processes running as User, so
+// this root process only signals processes that run as User themselves:
+// nothing a compromised worker could not signal on its own.
+void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
+  uid_t user = ap_unixd_config.user_id;
+  int n = ForgetHelper(g_stats, helper, [&](pid_t pid, uint32_t dir_slot) {
+    Release(counters, dir_slot);
+    if (pid <= 1 || !RunsAs(pid, user)) return;
+    std::vector<pid_t> tree = Descendants(pid);
+    ::kill(pid, SIGKILL);
+    for (pid_t p : tree) {
+      if (RunsAs(p, user)) ::kill(p, SIGKILL);
+    }
+  });
+  if (n > 0) {
+    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ap_server_conf,
+                 CPPCGI_HELPER_DIED "helper %ld left %d running scripts; killed them", static_cast<long>(helper), n);
+  }
+}
+
+// The gauge counts this generation's helpers (not draining ones).
+void UpdateHelpersAlive(const Pool* pool) {
+  if (g_stats == nullptr) return;
+  uint32_t alive = 0;
+  for (const Slot* slot : pool->slots) alive += slot->proc.pid > 0 ? 1 : 0;
+  g_stats->helpers_alive.store(pool->ended ? 0 : alive, std::memory_order_relaxed);
+}
 
 bool ForkHelper(Slot* slot) {
   Pool* pool = slot->pool;
@@ -169,6 +205,7 @@ bool ForkHelper(Slot* slot) {
   slot->proc = apr_proc_t{};
   slot->proc.pid = pid;
   apr_proc_other_child_register(&slot->proc, MaintainHelper, slot, nullptr, pool->pconf);
+  UpdateHelpersAlive(pool);
   return true;
 }
 
@@ -179,18 +216,23 @@ void MaintainHelper(int reason, void* data, int status) {
     case APR_OC_REASON_DEATH:
     case APR_OC_REASON_LOST: {
       apr_proc_other_child_unregister(data);
+      pid_t dead = slot->proc.pid;
+      slot->proc.pid = 0;  // nothing left to signal in this slot
+      UpdateHelpersAlive(pool);
+      EndOrphanedScripts(dead, pool->counters);
       if (pool->ended || MpmStopping()) return;
       if (reason == APR_OC_REASON_DEATH && WIFEXITED(status) && WEXITSTATUS(status) == kHelperStartupError) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, pool->server,
                      CPPCGI_POOL_START_FAILED "helper %ld could not start; not replacing it",
-                     static_cast<long>(slot->proc.pid));
+                     static_cast<long>(dead));
         return;
       }
       std::string how = reason == APR_OC_REASON_LOST ? std::string("was lost")
                         : WIFSIGNALED(status)         ? "was killed by signal " + std::to_string(WTERMSIG(status))
                                                       : "exited with status " + std::to_string(WEXITSTATUS(status));
       ap_log_error(APLOG_MARK, APLOG_ERR, 0, pool->server, CPPCGI_HELPER_DIED "helper %ld %s; starting a new one",
-                   static_cast<long>(slot->proc.pid), how.c_str());
+                   static_cast<long>(dead), how.c_str());
+      if (g_stats != nullptr) Bump(g_stats->helper_restarts);
       ForkHelper(slot);
       return;
     }
@@ -206,6 +248,7 @@ void MaintainDraining(int reason, void* data, int /*status*/) {
   if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) return;
   auto* proc = static_cast<apr_proc_t*>(data);
   apr_proc_other_child_unregister(data);
+  EndOrphanedScripts(proc->pid, nullptr);  // its generation's cap counters are gone
   Retained* d = GetRetained();
   for (int i = 0; i < d->draining_count; ++i) {
     if (d->draining[i] == proc->pid) {
@@ -236,6 +279,7 @@ apr_status_t EndGeneration(void* data) {
   auto* pool = static_cast<Pool*>(data);
   if (pool->parent_pid != getpid()) return APR_SUCCESS;  // never in a child
   pool->ended = true;
+  UpdateHelpersAlive(pool);
   bool exiting = ServerExiting();
   Retained* d = GetRetained();
   for (Slot* slot : pool->slots) {
@@ -291,12 +335,21 @@ int Fail(server_rec* s, const Status& st) {
 
 const std::string& PoolSocketPath() { return g_socket_path; }
 
+SharedStats* PoolStats() { return g_stats; }
+
 int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   // The first configuration pass at startup only checks the config.
   if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) return OK;
 
   AdoptDrainingHelpers(pconf);
-  unsigned generation = ++GetRetained()->generation;
+  Retained* retained = GetRetained();
+  if (retained->stats == nullptr) {
+    auto stats = MapSharedStats();
+    if (!stats.ok()) return Fail(s, stats.status());
+    retained->stats = *stats;
+  }
+  g_stats = retained->stats;
+  unsigned generation = ++retained->generation;
   auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
   new (pool) Pool();
   apr_pool_cleanup_register(pconf, pool, [](void* p) -> apr_status_t { static_cast<Pool*>(p)->~Pool(); return APR_SUCCESS; },

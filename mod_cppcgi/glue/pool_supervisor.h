@@ -19,4 +19,9 @@ void ForgetPoolInChild(apr_pool_t* pchild, server_rec* s);
 // The socket the handler connects to; empty when no pool runs.
 const std::string& PoolSocketPath();
 
+// Server-wide statistics (shared memory made once by httpd's parent and
+// inherited by every process); null before the first real post_config.
+struct SharedStats;
+SharedStats* PoolStats();
+
 }  // namespace cppcgi

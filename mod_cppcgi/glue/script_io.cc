@@ -12,6 +12,8 @@
 
 #include "core/exit_status.h"
 #include "core/log_ids.h"
+#include "glue/pool_supervisor.h"
+#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -114,12 +116,14 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (opt_.socket_path.empty()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
                   r_->filename);
+    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
     return HTTP_SERVICE_UNAVAILABLE;
   }
   auto frame = wire::Encode(request);
   if (!frame.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "cannot prepare to run %s: %s", r_->filename,
                   frame.status().ToString().c_str());
+    CountFailure(PoolStats(), FailureReason::kExecFailed);
     return HTTP_INTERNAL_SERVER_ERROR;
   }
   // A connection reset before the helper answered means it never read the
@@ -135,18 +139,21 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (!reply.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
                   r_->filename, reply.status().ToString().c_str());
+    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
     Failed("no helper process could be reached to start the script: " + reply.status().ToString());
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply); failed != nullptr && failed->busy) {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_, CPPCGI_BUSY "not starting %s: %s already run; answering 503",
                   r_->filename, failed->what.c_str());
+    if (SharedStats* stats = PoolStats()) Bump(stats->busy_refusals);
     apr_table_setn(r_->err_headers_out, "Retry-After", "1");
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply)) {
     std::string why = Status::System(failed->what, failed->sys_errno).ToString();
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "%s", why.c_str());
+    CountFailure(PoolStats(), FailureReason::kExecFailed);
     Failed(why);
     return HTTP_INTERNAL_SERVER_ERROR;
   }
@@ -154,6 +161,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (started == nullptr) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "unexpected answer from helper for %s",
                   r_->filename);
+    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
     return HTTP_SERVICE_UNAVAILABLE;
   }
   pid_ = started->pid;
@@ -309,6 +317,7 @@ bool ScriptRun::OnInterim(int code) {
     Failed("malformed interim response from the script: " + refused);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "malformed header from script %s: %s", r_->filename,
                   ap_escape_logitem(r_->pool, refused.c_str()));
+    CountFailure(PoolStats(), FailureReason::kBadHeaders);
     return false;
   }
   // httpd sends r->status_line and r->headers_out, then clears the headers.
@@ -346,6 +355,7 @@ ScriptRun::Step ScriptRun::OnHeaders() {
                     CPPCGI_BAD_HEADERS "script %s sent a Transfer-Encoding header; the server frames the response "
                     "itself, so this is refused (502). Remove the header from the script",
                     r_->filename);
+      CountFailure(PoolStats(), FailureReason::kBadHeaders);
       phase_ = Phase::kDiscard;
       final_status_ = HTTP_BAD_GATEWAY;
       return Step::kContinue;
@@ -356,6 +366,7 @@ ScriptRun::Step ScriptRun::OnHeaders() {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_BAD_HEADERS "malformed header from script %s: %s: %s", r_->filename,
                     st.message().c_str(), ap_escape_logitem(r_->pool, shown.c_str()));
+      CountFailure(PoolStats(), FailureReason::kBadHeaders);
       phase_ = Phase::kDiscard;
       final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       return Step::kContinue;
@@ -415,6 +426,7 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       if (framer_.state() == ScriptHeaderFramer::State::kError) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "bad header section from script %s: %s",
                       r_->filename, framer_.error().message().c_str());
+        CountFailure(PoolStats(), FailureReason::kBadHeaders);
         Failed("bad header section from the script: " + framer_.error().message());
         phase_ = Phase::kDiscard;
         final_status_ = HTTP_INTERNAL_SERVER_ERROR;
@@ -510,6 +522,7 @@ int ScriptRun::Finish() {
   stdin_w_.reset();
   if (client_gone_) {
     apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
+    if (SharedStats* stats = PoolStats()) Bump(stats->client_disconnects);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_, CPPCGI_CLIENT_GONE "client went away; ending script %s (pid %ld)",
                   r_->filename, static_cast<long>(pid_));
     helper_.reset();  // the helper ends the script's process group
@@ -532,16 +545,17 @@ int ScriptRun::Finish() {
     if (timed_out_) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
-                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process group, SIGKILL after 3 s",
+                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
                     r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
     } else {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_RUN_TIME "script %s (pid %ld) ran %" APR_INT64_T_FMT
                     " ms, over CppCgiMaxRunTime (%" APR_INT64_T_FMT
-                    " ms); sending SIGTERM to its process group, SIGKILL after 3 s",
+                    " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
                     r_->filename, static_cast<long>(pid_), ran_ms, opt_.max_run_time_ms);
     }
     apr_table_setn(r_->notes, "cppcgi-status", timed_out_ ? "idle-timeout" : "run-time-limit");
+    if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
     helper_.reset();
     if (phase_ == Phase::kBody) {
       // Headers are out: make sure the client cannot take the response for
@@ -564,6 +578,7 @@ int ScriptRun::Finish() {
                ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
                : "Premature end of script headers: the script " + ExitText() +
                      " before the blank line that ends the headers");
+    CountFailure(PoolStats(), FailureReason::kNoHeaders);
     if (framer_.bytes_seen() == 0) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "

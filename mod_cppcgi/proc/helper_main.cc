@@ -19,7 +19,9 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
+#include "proc/process_tree.h"
 #include "proc/script_counters.h"
+#include "proc/shared_stats.h"
 #include "proc/spawn.h"
 
 namespace cppcgi {
@@ -46,8 +48,19 @@ struct Child {
   int conn_fd = -1;       // -1 once the worker has gone away
   uint32_t slot = 0;      // per-directory counter it is counted in
   int64_t started_us = 0;
-  int64_t kill_at_us = 0;  // when set: SIGKILL the group at this time
+  bool ending = false;     // SIGTERM sent to its tree
+  int stats_slot = -1;     // its row in the shared running-scripts table
 };
+
+// A tree being ended: SIGTERM went out; at kill_at_us whatever of it is
+// left (and whatever it forked since) gets SIGKILL, re-checked a few times.
+struct Doomed {
+  pid_t root = 0;
+  std::vector<pid_t> pids;  // the root and its descendants when it was ended
+  int64_t kill_at_us = 0;
+  int rounds = 0;
+};
+constexpr int kKillRounds = 5;  // SIGKILL sweeps, one a second
 
 class Helper {
  public:
@@ -74,6 +87,8 @@ class Helper {
   void OnSignal();
   void StopAccepting();
   void TerminateGroup(pid_t pid, Child& child, int64_t now);
+  void EndTree(pid_t root, int64_t now);
+  void EndOrphans(int64_t now);
   void KillOverdue(int64_t now);
   int NextTimeoutMs(int64_t now) const;
 
@@ -86,6 +101,7 @@ class Helper {
   bool terminating_ = false;
   std::unordered_map<int, std::unique_ptr<Connection>> conns_;
   std::map<pid_t, Child> children_;
+  std::vector<Doomed> doomed_;
 };
 
 void Helper::StopAccepting() {
@@ -140,10 +156,31 @@ void Helper::CloseConnection(int fd) {
 }
 
 void Helper::TerminateGroup(pid_t pid, Child& child, int64_t now) {
-  if (child.kill_at_us != 0) return;
-  ::kill(-pid, SIGTERM);
-  ::kill(pid, SIGTERM);  // in case it left its process group
-  child.kill_at_us = now + opt_.kill_grace_ms * 1000LL;
+  if (child.ending) return;
+  child.ending = true;
+  EndTree(pid, now);
+}
+
+// SIGTERM to `root`, its process group and every descendant, including
+// those that left the group or session; SIGKILL after the grace period.
+void Helper::EndTree(pid_t root, int64_t now) {
+  Doomed d;
+  d.root = root;
+  d.pids.push_back(root);
+  for (pid_t p : Descendants(root)) d.pids.push_back(p);
+  ::kill(-root, SIGTERM);
+  for (pid_t p : d.pids) ::kill(p, SIGTERM);
+  d.kill_at_us = now + opt_.kill_grace_ms * 1000LL;
+  doomed_.push_back(std::move(d));
+}
+
+// Shutdown: processes scripts left behind when they exited (background jobs,
+// daemons) were adopted by this helper; they end with it.
+void Helper::EndOrphans(int64_t now) {
+  pid_t self = getpid();
+  for (pid_t p : Descendants(self)) {
+    if (children_.count(p) == 0 && ParentOf(p) == self) EndTree(p, now);
+  }
 }
 
 void Helper::HandleFrame(Connection& conn) {
@@ -166,7 +203,9 @@ void Helper::HandleFrame(Connection& conn) {
     if (pid.ok()) {
       reply = wire::Started{*pid};
       conn.child = *pid;
-      children_[*pid] = Child{fd, req->dir_slot, NowUs(), 0};
+      int64_t now = NowUs();
+      int row = ScriptStarted(opt_.stats, *pid, getpid(), req->dir_slot, now, req->request, req->client);
+      children_[*pid] = Child{fd, req->dir_slot, now, 0, row};
     } else {
       Release(opt_.counters, req->dir_slot);
       reply = wire::SpawnFailed{pid.status().sys_errno(), pid.status().message(), false};
@@ -216,11 +255,13 @@ void Helper::Reap() {
     Child child = it->second;
     children_.erase(it);
     Release(opt_.counters, child.slot);
+    int64_t wall_us = NowUs() - child.started_us;
+    ScriptReaped(opt_.stats, child.stats_slot, status, wall_us);
     if (child.conn_fd < 0) continue;
     auto conn = conns_.find(child.conn_fd);
     if (conn == conns_.end()) continue;
     conn->second->child = 0;
-    wire::Exited exited{status, NowUs() - child.started_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
+    wire::Exited exited{status, wall_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
     auto frame = wire::Encode(exited);
     if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_) {
       CloseConnection(child.conn_fd);
@@ -237,25 +278,45 @@ void Helper::OnSignal() {
       StopAccepting();
       int64_t now = NowUs();
       for (auto& [pid, child] : children_) TerminateGroup(pid, child, now);
+      EndOrphans(now);
     }
   }
   Reap();
 }
 
 void Helper::KillOverdue(int64_t now) {
-  for (auto& [pid, child] : children_) {
-    if (child.kill_at_us != 0 && child.kill_at_us <= now) {
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
+  pid_t self = getpid();
+  for (auto it = doomed_.begin(); it != doomed_.end();) {
+    if (it->kill_at_us > now) {
+      ++it;
+      continue;
+    }
+    // Whatever is left of the tree, and anything it forked meanwhile; only
+    // processes still below this helper (a pid may have been reused).
+    std::vector<pid_t> left;
+    for (pid_t p : it->pids) {
+      if (IsDescendantOf(p, self)) left.push_back(p);
+    }
+    size_t known = left.size();
+    for (size_t i = 0; i < known; ++i) {
+      for (pid_t q : Descendants(left[i])) left.push_back(q);
+    }
+    if (children_.count(it->root) != 0) ::kill(-it->root, SIGKILL);
+    for (pid_t p : left) ::kill(p, SIGKILL);
+    if (left.empty() || ++it->rounds >= kKillRounds) {
+      it = doomed_.erase(it);
+    } else {
+      it->pids = std::move(left);
+      it->kill_at_us = now + 1000000;
+      ++it;
     }
   }
 }
 
 int Helper::NextTimeoutMs(int64_t now) const {
   int64_t next = -1;
-  for (const auto& [pid, child] : children_) {
-    if (child.kill_at_us == 0) continue;
-    int64_t wait = child.kill_at_us > now ? (child.kill_at_us - now) / 1000 + 1 : 0;
+  for (const Doomed& d : doomed_) {
+    int64_t wait = d.kill_at_us > now ? (d.kill_at_us - now) / 1000 + 1 : 0;
     if (next < 0 || wait < next) next = wait;
   }
   // A SIGKILLed child is reaped through SIGCHLD; poll again in a while regardless.
@@ -285,10 +346,10 @@ int Helper::Run() {
   epoll_event events[64];
   for (;;) {
     int64_t now = NowUs();
-    if (terminating_ && children_.empty()) return 0;
+    if (terminating_ && children_.empty() && doomed_.empty()) return 0;
     // Draining: done when no script runs and no worker is connected (a
     // connection that never sends anything is given up on after a minute).
-    if (draining_ && children_.empty() && (conns_.empty() || now - drain_started_us_ > kDrainIdleLimitUs)) return 0;
+    if (draining_ && children_.empty() && doomed_.empty() && (conns_.empty() || now - drain_started_us_ > kDrainIdleLimitUs)) return 0;
     KillOverdue(now);
     int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
     if (n < 0) {

@@ -12,6 +12,7 @@
 namespace cppcgi {
 
 struct ScriptCounters;
+struct SharedStats;
 
 enum class HelperLogLevel { kError, kWarning, kInfo, kDebug };
 
@@ -20,6 +21,7 @@ struct HelperOptions {
   int lifeline_fd = -1;  // read end of a pipe whose write end only httpd's parent holds
   int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
   ScriptCounters* counters = nullptr;  // shared running-script counts (caps); may be null
+  SharedStats* stats = nullptr;        // server-wide statistics and running-scripts table; may be null
   std::function<void(HelperLogLevel, std::string_view)> log;
 };
 

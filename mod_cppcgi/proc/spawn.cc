@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -73,6 +74,9 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
       if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
     }
     setsid();
+    // The script adopts its orphaned descendants (kept across exec), so its
+    // whole tree stays below it and can be ended with it (process_tree.h).
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (dup2(fds.stdin_fd, 0) < 0 || dup2(fds.stdout_fd, 1) < 0 || dup2(fds.stderr_fd, 2) < 0) {
       child_errno = errno;
       child_stage = kStageDup;

@@ -33,6 +33,10 @@ def _pids_from(path, timeout=10):
     raise AssertionError("script did not write its pids")
 
 
+def _session(pid):
+    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[3])
+
+
 def _shared_dir(srv):
     d = tempfile.mkdtemp(prefix="pids-", dir=srv.root)
     os.chmod(d, 0o777)
@@ -120,6 +124,44 @@ def test_idle_timeout_kills_script_and_its_group(server):
     script, child = _pids_from(f"{d}/p")
     assert _gone(script) and _gone(child)
     server.wait_for_log(mark, r"CPPCGI0010: script .*pidfile\.sh \(pid %d\) produced no output for 1000 ms" % script)
+
+
+@pytest.mark.expect_log("CPPCGI0010")
+def test_timeout_ends_a_daemonized_grandchild(server):
+    # The daemon left the script's session and process group, and its parent
+    # exited: only the script being a subreaper keeps it in the tree.
+    d = _shared_dir(server)
+    mark = server.log_mark()
+    result = []
+    t = threading.Thread(target=lambda: result.append(server.get(f"/slow/daemon.sh?{d}/p+silent")))
+    t.start()
+    script, daemon = _pids_from(f"{d}/p")
+    assert _session(daemon) != _session(script)  # it really left the script's session
+    t.join(30)
+    assert result[0][0] == 504
+    assert _gone(script)
+    assert _gone(daemon, 10)  # it ignores SIGTERM: SIGKILL after the 3 s grace
+    server.wait_for_log(mark, r"CPPCGI0010: script .*daemon\.sh \(pid %d\)" % script)
+
+
+def test_background_job_outlives_its_script_until_stop(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    d = _shared_dir(srv)
+    status, _, body = srv.get(f"/cgi-bin/daemon.sh?{d}/p+exit")
+    assert (status, body) == (200, b"started\n")
+    script, daemon = _pids_from(f"{d}/p")
+    assert _gone(script)
+    # Like mod_cgi, a script that exits normally may leave a background job;
+    # it is adopted by a helper (reaped when it ends) ...
+    time.sleep(0.5)
+    assert os.path.exists(f"/proc/{daemon}")
+    ppid = int(open(f"/proc/{daemon}/stat").read().rsplit(")", 1)[1].split()[1])
+    assert ppid in srv.helper_pids()
+    # ... and ended when the server stops.
+    left = srv.stop()
+    assert not left
+    assert _gone(daemon, 10)
 
 
 def test_client_disconnect_ends_silent_script(pool_server):
@@ -321,6 +363,37 @@ def test_kill_helper_under_load(fresh_server):
     assert load.ok > 100
     # Only a request the dead helper had accepted but not yet answered can fail.
     assert len(load.failures) <= 1, load.failures
+
+
+@pytest.mark.expect_log("CPPCGI0102", "CPPCGI0008")
+def test_helper_death_ends_its_scripts(fresh_server):
+    srv = fresh_server()
+    srv.start()
+    d = _shared_dir(srv)
+    mark = srv.log_mark()
+    result = []
+
+    def request():
+        start = time.time()
+        try:
+            result.append(srv.get(f"/cgi-bin/pidfile.sh?{d}/p", timeout=20)[0])
+        except (OSError, http.client.HTTPException) as e:
+            result.append(repr(e))
+        result.append(time.time() - start)
+
+    t = threading.Thread(target=request)
+    t.start()
+    script, child = _pids_from(f"{d}/p")
+    helper = int(open(f"/proc/{script}/stat").read().rsplit(")", 1)[1].split()[1])
+    assert helper in srv.helper_pids()
+    os.kill(helper, 9)
+    # The orphaned script and its child are killed by httpd's parent (E1).
+    assert _gone(script, 5) and _gone(child, 5)
+    t.join(20)
+    assert result[0] == 500, result  # ended before its headers
+    assert result[1] < 5
+    srv.wait_for_log(mark, r"CPPCGI0102: helper %d left 1 running scripts; killed them" % helper)
+    assert srv.get("/cgi-bin/env.py")[0] == 200
 
 
 def test_graceful_restart_under_load_loses_nothing(fresh_server):

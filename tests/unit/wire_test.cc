@@ -115,9 +115,10 @@ TEST(WireTest, ListCountLargerThanPayloadIsRefused) {
   SpawnRequest r = Sample();
   r.env.clear();
   std::string frame = *Encode(r);
-  // The env count comes before the limit count and three cap fields (5 x 4 bytes).
+  // The env count comes before the limit count, three cap fields and the
+  // lengths of the two empty labels (7 x 4 bytes).
   uint32_t count = 1000000;
-  std::memcpy(frame.data() + frame.size() - 20, &count, 4);
+  std::memcpy(frame.data() + frame.size() - 28, &count, 4);
   EXPECT_FALSE(Decode(frame).ok());
 }
 
@@ -141,6 +142,18 @@ TEST(WireTest, LimitsAndCapsRoundTrip) {
   EXPECT_EQ(d.dir_slot, 3u);
   EXPECT_EQ(d.dir_cap, 2u);
   EXPECT_EQ(d.total_cap, 100u);
+}
+
+TEST(WireTest, LabelsRoundTripAndAreCapped) {
+  SpawnRequest r = Sample();
+  r.request = "GET /cgi-bin/hello.py?x=1";
+  r.client = "127.0.0.1";
+  auto msg = Decode(*Encode(r));
+  ASSERT_TRUE(msg.ok()) << msg.status().ToString();
+  EXPECT_EQ(std::get<SpawnRequest>(*msg).request, "GET /cgi-bin/hello.py?x=1");
+  EXPECT_EQ(std::get<SpawnRequest>(*msg).client, "127.0.0.1");
+  r.request.assign(kMaxLabelLength + 1, 'a');
+  EXPECT_EQ(Encode(r).status().code(), Code::kTooLarge);
 }
 
 TEST(WireTest, SoftLimitAboveHardAndTooManyLimitsAreRefused) {

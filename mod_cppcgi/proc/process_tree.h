@@ -1,0 +1,37 @@
+// Who descends from whom, read from /proc (this kernel may lack
+// /proc/PID/task/TID/children, so every /proc/PID/stat is read). Used to end
+// a script's whole tree: scripts are child subreapers (set before exec), so
+// a grandchild whose parent exits is adopted by the script, and by the
+// helper once the script is gone; a setsid() or a double fork cannot leave
+// the tree.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace cppcgi {
+
+struct ProcStat {
+  char state = '?';  // R, S, D, Z (zombie), ...
+  pid_t ppid = 0;
+};
+// Parses the text of /proc/PID/stat ("pid (comm) state ppid ..."; comm may
+// hold spaces and parentheses).
+std::optional<ProcStat> ParseProcStat(std::string_view stat);
+
+// The parent of a process that exists (zombies included).
+std::optional<pid_t> ParentOf(pid_t pid);
+
+// Every process below `root` (not root itself), parents before children.
+std::vector<pid_t> Descendants(pid_t root);
+
+// True if every uid of `pid` (real, effective, saved, fs) is `uid`.
+bool RunsAs(pid_t pid, uid_t uid);
+
+// True if `pid` is alive (not a zombie) and `ancestor` is on its parent chain.
+bool IsDescendantOf(pid_t pid, pid_t ancestor);
+
+}  // namespace cppcgi

@@ -1,0 +1,85 @@
+// Server-wide counters and the table of running scripts, in one anonymous
+// shared mapping that httpd's parent makes once (it outlives graceful
+// restarts) before it forks the helpers and the MPM's children, which all
+// inherit it. Helpers count what they start and reap, workers count what
+// they refuse or give up on, the parent counts helper restarts. Lock-free:
+// counters are relaxed atomics; a table entry is claimed with a
+// compare-and-swap and published with a release store.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "core/metrics.h"
+#include "core/status.h"
+
+namespace cppcgi {
+
+inline constexpr size_t kRunningSlots = 1024;  // beyond this, scripts run but are not listed
+
+struct RunningEntry {
+  std::atomic<uint32_t> state;  // 0 free, 1 being written, 2 listed
+  int32_t pid;
+  int32_t helper;
+  int64_t started_us;  // CLOCK_MONOTONIC
+  uint32_t dir_slot;   // the CppCgiMaxScripts counter it holds
+  char request[256];
+  char client[64];
+};
+
+struct SharedStats {
+  std::atomic<uint64_t> scripts_started;
+  std::atomic<uint64_t> exits_success, exits_error, exits_signal;
+  std::atomic<uint64_t> failures[kFailureReasons];
+  std::atomic<uint64_t> refusals[kCheckIds];
+  std::atomic<uint64_t> timeouts_idle, timeouts_run_time;
+  std::atomic<uint64_t> client_disconnects;
+  std::atomic<uint64_t> helper_restarts;
+  std::atomic<uint64_t> busy_refusals;
+  std::atomic<uint32_t> helpers_alive;
+  std::atomic<uint32_t> scripts_running;
+  std::atomic<uint64_t> duration_buckets[kDurationBuckets];
+  std::atomic<uint64_t> duration_sum_us;
+  RunningEntry running[kRunningSlots];
+};
+
+StatusOr<SharedStats*> MapSharedStats();
+
+inline void Bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+// Null-safe forms for callers that may run without a pool (tests, -t).
+void CountFailure(SharedStats* s, FailureReason reason);
+void CountRefusal(SharedStats* s, int check_id);  // 300..331; others ignored
+
+// A helper started `pid`: counts it and lists it. Returns the table index, or -1 if the table is full.
+int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, int64_t now_us,
+                  std::string_view request, std::string_view client);
+// The helper reaped it: unlists it (`slot` from ScriptStarted) and records how it ended.
+void ScriptReaped(SharedStats* s, int slot, int wait_status, int64_t wall_us);
+
+// A helper died without reaping its scripts: unlists them and calls
+// `orphan(pid, dir_slot)` for each so the caller can end them and release
+// their caps. Returns how many there were.
+template <typename Fn>
+int ForgetHelper(SharedStats* s, pid_t helper, Fn&& orphan) {
+  if (s == nullptr) return 0;
+  int n = 0;
+  for (RunningEntry& e : s->running) {
+    uint32_t listed = 2;
+    if (e.helper != helper || !e.state.compare_exchange_strong(listed, 1, std::memory_order_acquire)) continue;
+    if (e.helper == helper) {
+      orphan(static_cast<pid_t>(e.pid), e.dir_slot);
+      s->scripts_running.fetch_sub(1, std::memory_order_relaxed);
+      ++n;
+    }
+    e.state.store(e.helper == helper ? 0 : 2, std::memory_order_release);
+  }
+  return n;
+}
+
+// A consistent-enough copy for rendering (each counter is read once).
+StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us);
+
+}  // namespace cppcgi

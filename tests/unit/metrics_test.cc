@@ -1,0 +1,95 @@
+#include "core/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace cppcgi {
+namespace {
+
+StatsSnapshot Sample() {
+  StatsSnapshot s;
+  s.scripts_started = 7;
+  s.exits_success = 5;
+  s.exits_error = 1;
+  s.exits_signal = 1;
+  s.failures[static_cast<size_t>(FailureReason::kNoHeaders)] = 2;
+  s.refusals[1] = 3;  // CPPCGI0301
+  s.timeouts_idle = 1;
+  s.busy_refusals = 4;
+  s.helpers_alive = 2;
+  s.scripts_running = 1;
+  s.duration_buckets[DurationBucket(3000)] = 6;       // 3 ms
+  s.duration_buckets[DurationBucket(400000000)] = 1;  // 400 s: +Inf
+  s.duration_sum_us = 400018000;
+  s.running.push_back({1234, 99, "GET /cgi-bin/slow.py?a=<b>&\"c\"", "127.0.0.1", 1.5});
+  return s;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(MetricsTest, DurationBucketsAreUpperInclusive) {
+  EXPECT_EQ(DurationBucket(0), 0u);
+  EXPECT_EQ(DurationBucket(5000), 0u);  // exactly 0.005 s
+  EXPECT_EQ(DurationBucket(5001), 1u);
+  EXPECT_EQ(DurationBucket(1000000), 7u);  // 1 s
+  EXPECT_EQ(DurationBucket(-5), 0u);
+  EXPECT_EQ(DurationBucket(301000000), kDurationBounds.size());
+}
+
+TEST(MetricsTest, PrometheusHasCumulativeHistogramAndLabels) {
+  std::string p = RenderPrometheus(Sample());
+  EXPECT_TRUE(Contains(p, "# TYPE cppcgi_scripts_started_total counter\ncppcgi_scripts_started_total 7\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_failures_total{reason=\"no_headers\"} 2\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_refusals_total{check=\"writable_by_others\",id=\"CPPCGI0301\"} 3\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_timeouts_total{kind=\"idle\"} 1\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_busy_total 4\n"));
+  EXPECT_TRUE(Contains(p, "# TYPE cppcgi_helpers_alive gauge\ncppcgi_helpers_alive 2\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"0.005\"} 6\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"300\"} 6\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"+Inf\"} 7\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_count 7\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_sum 400.018000\n"));
+  // Every line is a comment or "name[{labels}] value", and every sample's family was declared.
+  std::istringstream in(p);
+  std::string line;
+  while (std::getline(in, line)) {
+    ASSERT_FALSE(line.empty());
+    if (line[0] == '#') continue;
+    EXPECT_TRUE(line.starts_with("cppcgi_")) << line;
+    EXPECT_NE(line.rfind(' '), std::string::npos) << line;
+  }
+}
+
+TEST(MetricsTest, JsonEscapesAndListsRunningScripts) {
+  std::string j = RenderJson(Sample());
+  EXPECT_TRUE(Contains(j, "\"scripts_started\":7"));
+  EXPECT_TRUE(Contains(j, "\"refusals\":{\"not_regular_file\":0,\"writable_by_others\":3"));
+  EXPECT_TRUE(Contains(j, "\"busy\":4"));
+  EXPECT_TRUE(Contains(j, "\"request\":\"GET /cgi-bin/slow.py?a=<b>&\\\"c\\\"\""));
+  EXPECT_TRUE(Contains(j, "[\"+Inf\",1]"));
+  EXPECT_EQ(JsonEscape(std::string("a\nb\x01", 4)), "a\\u000ab\\u0001");
+}
+
+TEST(MetricsTest, HtmlEscapesTheRequest) {
+  std::string h = RenderHtml(Sample());
+  EXPECT_TRUE(Contains(h, "<td>1234</td><td>99</td><td>GET /cgi-bin/slow.py?a=&lt;b&gt;&amp;&quot;c&quot;</td>"));
+  EXPECT_FALSE(Contains(h, "<b>&"));
+}
+
+TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
+  std::string s = RenderStatusSection(Sample(), true);
+  EXPECT_TRUE(Contains(s, "CppCgiScriptsStarted: 7\n"));
+  EXPECT_TRUE(Contains(s, "CppCgiBusy: 4\n"));
+  EXPECT_TRUE(Contains(RenderStatusSection(Sample(), false), "<h2>mod_cppcgi</h2>"));
+}
+
+TEST(MetricsTest, EveryCheckIdHasAName) {
+  for (size_t i = 0; i <= 19; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
+  EXPECT_TRUE(CheckName(20).empty());
+}
+
+}  // namespace
+}  // namespace cppcgi
