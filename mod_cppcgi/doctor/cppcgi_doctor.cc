@@ -5,6 +5,12 @@
 //
 //   cppcgi-doctor [--user NAME] [--no-permission-check] [--allow-interpreter PATH]...
 //                 [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] SCRIPT
+//   cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT
+//
+// With --config, httpd itself is asked (a configuration test with
+// CPPCGI_DOCTOR_SCRIPT set; see core/doctor_report.h) which per-directory
+// settings apply to SCRIPT, and those are used for the checks instead of the
+// options above; the user is the configuration's User unless --user is given.
 //
 // Exit status: 0 if the script would run, 1 if not, 2 for a usage error.
 
@@ -12,15 +18,18 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "core/doctor_report.h"
 #include "core/script_check.h"
 #include "core/shebang.h"
 #include "core/unique_fd.h"
@@ -33,7 +42,7 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "cppcgi-doctor: %s\nusage: cppcgi-doctor [--user NAME] [--no-permission-check] "
                "[--allow-interpreter PATH]... [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] "
-               "SCRIPT\n",
+               "SCRIPT\n       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT\n",
                why);
   return 2;
 }
@@ -48,6 +57,50 @@ bool BecomeUser(const passwd& pw) {
   return initgroups(pw.pw_name, pw.pw_gid) == 0 && setgid(pw.pw_gid) == 0 && setuid(pw.pw_uid) == 0;
 }
 
+#ifndef CPPCGI_DEFAULT_HTTPD
+#define CPPCGI_DEFAULT_HTTPD "/usr/sbin/apache2"
+#endif
+
+// Runs `httpd -f conf -t` with CPPCGI_DOCTOR_SCRIPT=script (sourcing an
+// envvars file next to the configuration first, as apache2ctl does on
+// Debian) and returns everything it printed and its exit status.
+StatusOr<std::pair<std::string, int>> AskHttpd(const std::string& httpd, const std::string& conf,
+                                               const std::string& script) {
+  std::string dir = conf.substr(0, conf.rfind('/') == std::string::npos ? 0 : conf.rfind('/'));
+  std::string envvars = (dir.empty() ? std::string(".") : dir) + "/envvars";
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return Status::System("pipe", errno);
+  pid_t pid = fork();
+  if (pid < 0) return Status::System("fork", errno);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    setenv(kDoctorScriptEnv, script.c_str(), 1);
+    if (access(envvars.c_str(), R_OK) == 0) {
+      execl("/bin/sh", "sh", "-c", ". \"$1\" && exec \"$2\" -f \"$3\" -t", "sh", envvars.c_str(), httpd.c_str(),
+            conf.c_str(), static_cast<char*>(nullptr));
+    } else {
+      execl(httpd.c_str(), httpd.c_str(), "-f", conf.c_str(), "-t", static_cast<char*>(nullptr));
+    }
+    std::fprintf(stderr, "cannot run %s: %s\n", httpd.c_str(), std::strerror(errno));
+    _exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || text.size() > (1u << 20)) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return std::make_pair(std::move(text), WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+}
+
 void Report(const Refusal& r, int* problems) {
   ++*problems;
   std::printf("  problem %d [%s, HTTP %d]: %s\n    fix: %s\n", *problems, LogId(r.id).c_str(), r.http_status,
@@ -56,6 +109,8 @@ void Report(const Refusal& r, int* problems) {
 
 int Run(int argc, char** argv) {
   std::string user = "www-data";
+  bool user_given = false;
+  std::string config, httpd = getenv("CPPCGI_HTTPD") ? getenv("CPPCGI_HTTPD") : CPPCGI_DEFAULT_HTTPD;
   ExecRequest req;
   std::map<std::string, std::string> by_extension;
   std::string owner;
@@ -66,6 +121,15 @@ int Run(int argc, char** argv) {
       const char* v = next("--user needs a name");
       if (!v) return 2;
       user = v;
+      user_given = true;
+    } else if (a == "--config") {
+      const char* v = next("--config needs a file");
+      if (!v) return 2;
+      config = v;
+    } else if (a == "--httpd") {
+      const char* v = next("--httpd needs a path");
+      if (!v) return 2;
+      httpd = v;
     } else if (a == "--no-permission-check") {
       req.policy.check_permissions = false;
     } else if (a == "--allow-interpreter") {
@@ -99,6 +163,40 @@ int Run(int argc, char** argv) {
     if (getcwd(cwd, sizeof cwd) == nullptr) return Usage("cannot resolve a relative path");
     req.path = std::string(cwd) + "/" + req.path;
   }
+  if (!config.empty()) {
+    auto asked = AskHttpd(httpd, config, req.path);
+    if (!asked.ok()) {
+      std::fprintf(stderr, "cppcgi-doctor: %s\n", asked.status().ToString().c_str());
+      return 2;
+    }
+    auto report = ParseDoctorReport(asked->first);
+    if (asked->second != 0) {
+      std::fprintf(stderr, "cppcgi-doctor: %s -f %s -t failed with status %d:\n%s", httpd.c_str(), config.c_str(),
+                   asked->second, asked->first.c_str());
+      return 2;
+    }
+    if (!report.ok()) {
+      std::fprintf(stderr, "cppcgi-doctor: %s (asked %s -f %s -t)\n", report.status().message().c_str(), httpd.c_str(),
+                   config.c_str());
+      return 2;
+    }
+    std::printf("Settings that apply to %s in %s:\n", req.path.c_str(), config.c_str());
+    for (const std::string& line : DescribeDoctorReport(*report)) std::printf("  %s\n", line.c_str());
+    const DirSettings& d = report->settings;
+    req.policy.check_permissions = d.check_permissions.value_or(true);
+    req.policy.allowed_interpreters = d.allowed_interpreters.value_or(std::vector<std::string>{});
+    req.policy.required_owner = d.script_owner;
+    req.follow_symlinks = report->follow_symlinks;
+    by_extension = d.interpreters;
+    if (!user_given && !report->user.empty()) {
+      if (report->user[0] != '#') {
+        user = report->user;
+      } else if (passwd* byid = getpwuid(static_cast<uid_t>(std::strtol(report->user.c_str() + 1, nullptr, 10)))) {
+        user = byid->pw_name;  // "User #33"
+      }  // httpd's built-in "#-1" (no User directive): keep the default
+    }
+    owner.clear();
+  }
   if (!owner.empty()) {
     passwd* o = getpwnam(owner.c_str());
     if (o == nullptr) return Usage(("unknown user " + owner).c_str());
@@ -107,6 +205,16 @@ int Run(int argc, char** argv) {
   passwd* pw = getpwnam(user.c_str());
   if (pw == nullptr) return Usage(("unknown user " + user).c_str());
   passwd who = *pw;
+  // Run as root, peek at the first line while we still can: a #! script the
+  // server's user cannot read is exec'd by the kernel, and then its
+  // interpreter fails to open it; the module only learns that from stderr.
+  bool root_sees_shebang = false;
+  if (geteuid() == 0) {
+    UniqueFd peek(::open(req.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    char head[kShebangBufferSize];
+    ssize_t n = peek ? ::pread(peek.get(), head, sizeof head, 0) : -1;
+    root_sees_shebang = n > 0 && ParseShebang(std::string_view(head, static_cast<size_t>(n))).kind == FileKind::kShebang;
+  }
   if (!BecomeUser(who)) {
     std::fprintf(stderr, "cppcgi-doctor: cannot switch to user %s: %s\n", user.c_str(), std::strerror(errno));
     return 2;
@@ -121,6 +229,15 @@ int Run(int argc, char** argv) {
   if (auto blocked = FindUnsearchableDirectory(req.path, req.who)) Report(*blocked, &problems);
   ExecDecision decision = PrepareExec(req);
   const auto* refusal = std::get_if<Refusal>(&decision);
+  if (refusal == nullptr && problems == 0 && root_sees_shebang && ::access(req.path.c_str(), R_OK) != 0) {
+    Report(Refusal{CheckId::kNotReadable, 500,
+                   "'" + req.path + "' is a #! script that uid " + std::to_string(req.who.uid) +
+                       " cannot read, so its interpreter cannot read it either",
+                   "chmod a+r " + req.path},
+           &problems);
+    std::printf("  would NOT run: 1 problem\n");
+    return 1;
+  }
   if (refusal == nullptr && problems == 0) {
     std::printf("  would run: ");
     for (const auto& a : std::get<ExecPlan>(decision).argv) std::printf("%s ", a.c_str());

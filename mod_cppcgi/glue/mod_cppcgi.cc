@@ -3,6 +3,7 @@
 
 #include "glue/boundary.h"
 #include "glue/compat.h"
+#include "glue/doctor_hook.h"
 #include "glue/handler.h"
 #include "glue/httpd_includes.h"
 #include "glue/pool_supervisor.h"
@@ -41,6 +42,13 @@ void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
   });
 }
 
+void TestConfig(apr_pool_t* pconf, server_rec* s) noexcept {
+  Guard(s, "test_config", 0, [&] {
+    ReportForDoctor(pconf, s);
+    return 0;
+  });
+}
+
 int Handler(request_rec* r) noexcept {
   return Guard(r->server, "handler", static_cast<int>(HTTP_INTERNAL_SERVER_ERROR), [&] { return HandleRequest(r); });
 }
@@ -55,6 +63,7 @@ void RegisterHooks(apr_pool_t*) {
   ap_hook_check_config(CheckConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_post_config(PostConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_child_init(ChildInit, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_test_config(TestConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(Handler, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(StatusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
   RegisterStatusSection();

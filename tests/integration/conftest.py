@@ -133,6 +133,29 @@ def fresh_server(request):
 
 
 @pytest.fixture(autouse=True)
+def invariants(request):
+    """After every test, on every running server it used (adversarial.md
+    §3 H): no zombie and no survivor below the helpers, no fd growth in
+    httpd's workers. Servers a test starts itself are checked when stopped."""
+    if EXTERNAL_URL:
+        yield
+        return
+    servers = []
+    for name in request.fixturenames:
+        if name == "server" or (name.endswith("_server") and name != "fresh_server"):
+            value = request.getfixturevalue(name)
+            if isinstance(value, HttpdServer) and value.parent_pid is not None:
+                servers.append(value)
+    before = [(srv, srv.invariant_snapshot()) for srv in servers]
+    yield
+    problems = []
+    for srv, snap in before:
+        if srv.parent_pid is not None:
+            problems += srv.invariant_problems(snap)
+    assert not problems, "invariants broken after the test:\n" + "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
 def error_log_guard(request):
     """Fails the test on unexpected warn/error/crit lines in the session server's log."""
     if "server" not in request.fixturenames or EXTERNAL_URL:

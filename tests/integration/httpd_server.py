@@ -305,6 +305,52 @@ class HttpdServer(HttpClient):
                 pids.append(p["pid"])
         return pids
 
+    # -- invariants (adversarial.md §3 H) -----------------------------------
+    def _fd_count(self, pid):
+        try:
+            return len(os.listdir(f"/proc/{pid}/fd"))
+        except OSError:
+            return None
+
+    def invariant_snapshot(self):
+        """The fd count of every httpd worker process, by pid."""
+        helpers = set(self.helper_pids())
+        counts = {}
+        for p in self.process_tree():
+            if p["ppid"] == self.parent_pid and p["pid"] not in helpers and p["state"] != "Z":
+                n = self._fd_count(p["pid"])
+                if n is not None:
+                    counts[p["pid"]] = n
+        return counts
+
+    def invariant_problems(self, before, timeout=8):
+        """After a test: no process left below a helper (scripts and their
+        descendants), no zombie below a helper, and no worker holding more fds
+        than before. Waits up to `timeout` s for things to settle (a script
+        being ended gets SIGKILL 3 s after SIGTERM)."""
+        deadline = time.time() + timeout
+        while True:
+            problems = []
+            helpers = set(self.helper_pids())
+            tree = self.process_tree()
+            below = {p["pid"]: p for p in tree if p["ppid"] in helpers}
+            frontier = set(below)
+            while frontier:
+                nxt = {p["pid"] for p in tree if p["ppid"] in frontier}
+                for pid in nxt:
+                    below[pid] = next(p for p in tree if p["pid"] == pid)
+                frontier = nxt
+            for p in below.values():
+                kind = "zombie" if p["state"] == "Z" else "survivor"
+                problems.append(f"{kind} below a helper: pid {p['pid']} ({p['comm']}: {p['args']})")
+            for pid, n in before.items():
+                now = self._fd_count(pid)
+                if now is not None and now > n:
+                    problems.append(f"worker {pid} holds {now} fds, {n} before the test")
+            if not problems or time.time() > deadline:
+                return problems
+            time.sleep(0.1)
+
     # -- logs ---------------------------------------------------------------
     def read_log(self):
         try:

@@ -58,6 +58,40 @@ def test_problems_and_fixes(tmp, content, mode, ids):
     assert f"would NOT run: {len(ids)} problem" in out
 
 
+def _problems(out):
+    return [line.split("[")[1].split(",")[0] for line in out.splitlines() if line.strip().startswith("problem")]
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="fixtures owned by another user than the one checked")
+@pytest.mark.parametrize("name,setup,args,ids", [
+    ("fifo", lambda d: (os.mkfifo(f"{d}/s.cgi"), os.chmod(f"{d}/s.cgi", 0o755)), [], ["CPPCGI0300"]),
+    ("dir-writable", lambda d: (os.chmod(d, 0o777), write(f"{d}/s.cgi", "#!/bin/sh\n")), [], ["CPPCGI0302"]),
+    ("owner", lambda d: write(f"{d}/s.cgi", "#!/bin/sh\n"), ["--owner", "nobody"], ["CPPCGI0305"]),
+    ("too-long", lambda d: write(f"{d}/s.cgi", "#!/bin/" + "x" * 300 + "\n"), [], ["CPPCGI0309"]),
+    ("relative", lambda d: write(f"{d}/s.cgi", "#!bin/sh\n"), [], ["CPPCGI0310"]),
+    ("interp-dir", lambda d: write(f"{d}/s.cgi", "#!/usr/bin\n"), [], ["CPPCGI0312"]),
+    ("interp-noexec", lambda d: (write(f"{d}/i", "#!/bin/sh\n", 0o644), write(f"{d}/s.cgi", f"#!{d}/i\n")), [],
+     ["CPPCGI0313"]),
+    ("interp-writable", lambda d: (write(f"{d}/i", "#!/bin/sh\n", 0o777), os.chmod(f"{d}/i", 0o777),
+                                   write(f"{d}/s.cgi", f"#!{d}/i\n")), [], ["CPPCGI0314"]),
+    ("unreadable-script", lambda d: write(f"{d}/s.cgi", "#!/bin/sh\n", 0o711), [], ["CPPCGI0316"]),
+    ("unreadable-by-ext", lambda d: write(f"{d}/s.cgi", "print(1)\n", 0o640),
+     ["--interpreter", ".cgi=/usr/bin/python3"], ["CPPCGI0316"]),
+    ("no-interpreter", lambda d: write(f"{d}/s.cgi", "#!\n"), [], ["CPPCGI0317"]),
+    ("symlink", lambda d: (write(f"{d}/t.cgi", "#!/bin/sh\n"), os.symlink(f"{d}/t.cgi", f"{d}/s.cgi")), [],
+     ["CPPCGI0318"]),
+    ("missing", lambda d: None, [], ["CPPCGI0319"]),
+])
+def test_every_other_check(tmp, name, setup, args, ids):
+    d = os.path.join(tmp, name)
+    os.mkdir(d, 0o755)
+    setup(d)
+    rc, out = doctor(*args, f"{d}/s.cgi")
+    assert rc == 1, out
+    assert _problems(out) == ids, out
+    assert "fix: " in out
+
+
 def test_policy_options(tmp):
     p = write(f"{tmp}/s.cgi", "#!/bin/sh\n")
     rc, out = doctor("--allow-interpreter", "/usr/bin/python3", p)
@@ -78,6 +112,73 @@ def test_unsearchable_directory_is_named(tmp):
     assert rc == 1
     assert f"the directory '{inner}' on the way to '{p}' is not searchable by uid 33" in out
     assert f"chmod o+x {inner}" in out
+
+
+CONFIG = """
+ServerRoot "{root}"
+Listen 127.0.0.1:1
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule cppcgi_module {module}
+PidFile {root}/httpd.pid
+ErrorLog {root}/error.log
+User {user}
+<Directory "{root}/cgi">
+  Options +ExecCGI
+  SetHandler cgi-script
+  CppCgiIdleTimeout 5m
+  CppCgiAllowInterpreter /usr/bin/python3
+</Directory>
+<Directory "{root}/cgi/py">
+  CppCgiInterpreter .py /usr/bin/python3
+  CppCgiMaxScripts 3
+  CppCgiPermissionCheck Off
+</Directory>
+"""
+
+
+def _config(tmp):
+    from httpd_server import MODULE, MODULES_DIR
+    os.makedirs(f"{tmp}/cgi/py")
+    path = f"{tmp}/httpd.conf"
+    with open(path, "w") as f:
+        f.write(CONFIG.format(root=tmp, modules=MODULES_DIR, module=MODULE,
+                              user="www-data" if IS_ROOT else os.environ.get("USER", "root")))
+    return path
+
+
+def test_config_reports_and_applies_directory_settings(tmp):
+    conf = _config(tmp)
+    # By extension, without #! or exec bit; group-writable is fine where the check is off.
+    script = write(f"{tmp}/cgi/py/app.py", "print(1)\n", 0o664)
+    rc, out = doctor("--config", conf, script)
+    assert rc == 0, out
+    assert f"Settings that apply to {script} in {conf}:" in out
+    if IS_ROOT:
+        assert "scripts run as: www-data" in out and "as user www-data" in out
+    for line in ("SetHandler: cgi-script", "Options ExecCGI: on", "CppCgiIdleTimeout: 300 s",
+                 "CppCgiAllowInterpreter: /usr/bin/python3", "CppCgiInterpreter: .py by /usr/bin/python3",
+                 "CppCgiMaxScripts: 3", "CppCgiPermissionCheck: Off", "CppCgiErrorPage: Off"):
+        assert f"  {line}\n" in out, (line, out)
+    assert f"would run: /usr/bin/python3 {script}" in out
+    # One level up the allow-list applies and the permission check is on again.
+    sh = write(f"{tmp}/cgi/s.sh", "#!/bin/sh\n", 0o775)
+    os.chmod(sh, 0o775)
+    rc, out = doctor("--config", conf, sh)
+    assert rc == 1, out
+    assert _problems(out) == ["CPPCGI0301", "CPPCGI0315"], out
+    assert "CppCgiMaxScripts: no cap" in out
+
+
+def test_config_errors_are_reported(tmp):
+    conf = _config(tmp)
+    with open(conf, "a") as f:
+        f.write("CppCgiIdleTimeout forever\n")
+    rc, out = doctor("--config", conf, f"{tmp}/cgi/x")
+    assert rc == 2
+    assert "CppCgiIdleTimeout" in out and "failed with status" in out
+    rc, out = doctor("--config", f"{tmp}/none.conf", f"{tmp}/cgi/x")
+    assert rc == 2
 
 
 def test_usage_errors():
