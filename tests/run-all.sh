@@ -2,8 +2,9 @@
 # The whole test suite, from nothing: installs what is needed (as root),
 # builds with warnings as errors, runs the unit tests and the integration
 # suite against a real Apache under event (all tests), prefork and worker
-# (smoke subset), then builds the unit tests with ASan+UBSan and runs them,
-# and runs each libFuzzer target for a bounded time.
+# (smoke subset), the external-server tests against the demo, a 60 s soak,
+# then the unit tests and the integration suite with ASan+UBSan, and each
+# libFuzzer target for a bounded time.
 #   sudo bash tests/run-all.sh
 # Set CPPCGI_SKIP_DEPS=1 to skip the apt-get step.
 set -euo pipefail
@@ -35,6 +36,9 @@ CPPCGI_EXTERNAL_URL="http://127.0.0.1:$port" /usr/bin/python3 -m pytest -q -p no
 kill -TERM $demo
 wait $demo || true
 trap - EXIT
+
+echo "== soak: ${CPPCGI_SOAK_SECONDS:-60} s of mixed load with helper kills and graceful restarts (tests/soak/soak.py)"
+CPPCGI_MODULE="$src/build/mod_cppcgi.so" /usr/bin/python3 tests/soak/soak.py --seconds "${CPPCGI_SOAK_SECONDS:-60}"
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer: unit tests, and the integration suite with the"
 echo "   sanitized module loaded into apache2 (libasan preloaded; any report fails the run)"

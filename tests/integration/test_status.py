@@ -78,11 +78,14 @@ def test_known_sequence_gives_exact_counts(status_server):
         assert srv.get("/cgi-bin/env.py")[0] == 200
     assert srv.get("/st-bad/gw.sh")[0] == 403
     assert srv.get("/st-slow/silent.sh")[0] == 504
+    _settled(srv)  # silent.sh is reaped after its 504 went out
     holder = []
     t = threading.Thread(target=lambda: holder.append(srv.get("/st-capped/sleep.sh?2", timeout=30)))
     t.start()
-    deadline = time.time() + 5
-    while _json(srv)["scripts_running"] < 1 and time.time() < deadline:
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if any(r["request"] == "GET /st-capped/sleep.sh?2" for r in _json(srv)["running"]):
+            break
         time.sleep(0.05)
     assert srv.get("/st-capped/env.py")[0] == 503
     t.join(30)
