@@ -25,6 +25,9 @@
 #define CPPCGI_BUSY CPPCGI_LOGNO(0018)            // a concurrency cap was reached: 503
 #define CPPCGI_SSI CPPCGI_LOGNO(0019)             // SSI <!--#exec --> refused or failed
 #define CPPCGI_STDERR_LIMIT CPPCGI_LOGNO(0020)    // CppCgiStderrLimit reached
+#define CPPCGI_LINGERING CPPCGI_LOGNO(0021)       // still running after its output ended: ended
+#define CPPCGI_DASH_ARGUMENT CPPCGI_LOGNO(0022)   // indexed query word starting with '-': 400
+#define CPPCGI_KILLED_AFTER_HEADERS CPPCGI_LOGNO(0023)  // killed by a signal mid-response: cut off
 
 // 01xx: helper pool
 #define CPPCGI_POOL_STARTED CPPCGI_LOGNO(0100)

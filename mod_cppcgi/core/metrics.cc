@@ -13,6 +13,7 @@ constexpr std::array<std::string_view, kCheckIds> kCheckNames = {
     "byte_order_mark",         "shebang_too_long",       "relative_interpreter",    "interpreter_missing",
     "interpreter_not_file",    "interpreter_not_executable", "interpreter_writable", "interpreter_not_allowed",
     "not_readable",            "no_interpreter",         "symlink_refused",         "open_failed",
+    "interpreter_is_script",
 };
 
 std::string Num(double v) {

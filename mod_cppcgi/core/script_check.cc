@@ -168,4 +168,13 @@ std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::strin
   return std::nullopt;
 }
 
+std::optional<Refusal> CheckInterpreterKind(std::string_view script_path, std::string_view interpreter,
+                                            std::string_view head) {
+  if (!head.starts_with("#!")) return std::nullopt;
+  return Make(CheckId::kInterpreterIsScript, kBroken,
+              "the interpreter " + Quoted(interpreter) + " named by " + Quoted(script_path) +
+                  " is itself a #! script, and a script cannot be the interpreter of another here",
+              "name the program it runs (see its first line) in the #! line of " + std::string(script_path));
+}
+
 }  // namespace cppcgi

@@ -58,6 +58,7 @@ enum class CheckId {
   kNoInterpreter = 317,
   kSymlink = 318,
   kOpenFailed = 319,
+  kInterpreterIsScript = 320,
 };
 
 struct Refusal {
@@ -89,5 +90,11 @@ std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& sheban
 std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::string_view interpreter,
                                         const FileFacts* facts, int open_errno, const Identity& who,
                                         const CheckPolicy& policy);
+
+// The interpreter's first bytes (empty if it could not be read): a #! script
+// cannot serve as an interpreter here, since it is run from a descriptor
+// (execveat), and the kernel refuses a #! file exec'd that way (ENOENT).
+std::optional<Refusal> CheckInterpreterKind(std::string_view script_path, std::string_view interpreter,
+                                            std::string_view head);
 
 }  // namespace cppcgi

@@ -69,14 +69,25 @@ ExecRequest BuildExecRequest(request_rec* r) {
 // kMaxIndexWords words (mod_cgi truncates at APACHE_ARG_MAX, so do we).
 constexpr int kMaxIndexWords = 511;
 
-void AddIndexedQueryArgs(request_rec* r, std::vector<std::string>* argv) {
+// Unlike mod_cgi, a word that starts with '-' is refused (400): it would
+// reach the interpreter's or program's option parser (php-cgi's "?-s" shows
+// the source, "?-d ..." sets options: CVE-2012-1823).
+bool AddIndexedQueryArgs(request_rec* r, std::vector<std::string>* argv) {
   const char* args = r->args;
-  if (args == nullptr || *args == '\0' || std::strchr(args, '=') != nullptr) return;
+  if (args == nullptr || *args == '\0' || std::strchr(args, '=') != nullptr) return true;
   for (int n = 0; *args != '\0' && n < kMaxIndexWords; ++n) {
     char* word = ap_getword_nulls(r->pool, &args, '+');
     if (*word != '\0') ap_unescape_url(word);
+    if (word[0] == '-') {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                    CPPCGI_DASH_ARGUMENT "the query string of %s would pass the command-line option '%s' to it "
+                    "(RFC 3875 indexed query); refused. Use name=value queries",
+                    r->filename, ap_escape_logitem(r->pool, word));
+      return false;
+    }
     argv->emplace_back(ap_escape_shell_cmd(r->pool, word));
   }
+  return true;
 }
 
 // RLimitCPU/RLimitMEM/RLimitNPROC (httpd core, per directory), for scripts only.
@@ -182,7 +193,7 @@ int HandleRequest(request_rec* r) {
     return refusal->http_status;
   }
   auto& plan = std::get<ExecPlan>(decision);
-  AddIndexedQueryArgs(r, &plan.argv);
+  if (!AddIndexedQueryArgs(r, &plan.argv)) return HTTP_BAD_REQUEST;
   // A body of unknown length is read first so that CONTENT_LENGTH can be set.
   SpooledBody body;
   if (HasBodyOfUnknownLength(r) && GetDirConfig(r)->settings.spool_unknown_length.value_or(true)) {

@@ -304,24 +304,30 @@ apr_status_t EndGeneration(void* data) {
   return APR_SUCCESS;
 }
 
+// Bound under a temporary name, made private to User, then renamed into
+// place: a worker connecting meanwhile never finds a socket it may not use
+// (root-owned between bind and chown), only the old one or none (retried).
 StatusOr<UniqueFd> Listen(const std::string& path) {
+  std::string tmp = path + ".new";
   sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path)
-    return Status(Code::kInvalidArgument, "socket path longer than " + std::to_string(sizeof addr.sun_path - 1) +
+  if (tmp.size() >= sizeof addr.sun_path)
+    return Status(Code::kInvalidArgument, "socket path longer than " + std::to_string(sizeof addr.sun_path - 5) +
                                               " bytes: " + path + " (set a shorter DefaultRuntimeDir)");
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(addr.sun_path, tmp.c_str(), tmp.size() + 1);
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Status::System("socket", errno);
-  ::unlink(path.c_str());  // a stale socket from a crashed server
+  ::unlink(tmp.c_str());  // left over by a crashed server
   mode_t old = umask(0077);
   int rc = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   umask(old);
-  if (rc != 0) return Status::System("bind " + path, errno);
-  if (::chmod(path.c_str(), 0600) != 0) return Status::System("chmod " + path, errno);
-  if (geteuid() == 0 && ::chown(path.c_str(), ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
-    return Status::System("chown " + path, errno);
+  if (rc != 0) return Status::System("bind " + tmp, errno);
+  if (::chmod(tmp.c_str(), 0600) != 0) return Status::System("chmod " + tmp, errno);
+  if (geteuid() == 0 && ::chown(tmp.c_str(), ap_unixd_config.user_id, ap_unixd_config.group_id) != 0)
+    return Status::System("chown " + tmp, errno);
   if (::listen(fd.get(), SOMAXCONN) != 0) return Status::System("listen", errno);
+  // Replaces a stale socket from a crashed server, atomically.
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::System("rename " + tmp + " to " + path, errno);
   return fd;
 }
 

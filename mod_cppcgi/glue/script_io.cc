@@ -21,6 +21,12 @@ namespace {
 constexpr int kConnectTimeoutMs = 5000;
 constexpr int kStartTimeoutMs = 10000;
 constexpr size_t kReadChunk = 65536;
+// After the script exited or closed stdout: how long a silence ends the output.
+constexpr int kDrainGraceMs = 1000;
+// After the output ended: how long the script has to exit before it is ended.
+constexpr int kExitGraceMs = 2000;
+// Output held back for a Range request, at most (beyond it: 200, streamed).
+constexpr size_t kRangeHoldLimit = 8u << 20;
 constexpr apr_off_t kBodyChunk = 65536;
 
 // Feeds the framed header lines to httpd's own parser, one per call.
@@ -60,8 +66,19 @@ ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
   }
 }
 
+int64_t ScriptRun::HeaderTimeLeftMs() const {
+  return opt_.idle_timeout_ms - apr_time_as_msec(apr_time_now() - header_clock_);
+}
+
 int ScriptRun::PollTimeoutMs() const {
   int64_t timeout = opt_.idle_timeout_ms;
+  // The whole header section must arrive within the idle timeout (counted
+  // from the start, or from the last request-body write): a script that
+  // trickles its headers, or chatters on stderr, cannot hold a worker.
+  if (phase_ == Phase::kHeaders) {
+    int64_t left = HeaderTimeLeftMs();
+    if (left < timeout) timeout = left < 0 ? 0 : left;
+  }
   if (opt_.max_run_time_ms > 0) {
     int64_t left = opt_.max_run_time_ms - apr_time_as_msec(apr_time_now() - started_);
     if (left < timeout) timeout = left < 0 ? 0 : left;
@@ -107,12 +124,16 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
     phase_ = Phase::kBody;
+  } else if (r_->main == nullptr && r_->method_number == M_GET && apr_table_get(r_->headers_in, "Range") != nullptr) {
+    held_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
+    holding_ = true;
   }
   return Pump();
 }
 
 int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   started_ = apr_time_now();
+  header_clock_ = started_;
   if (opt_.socket_path.empty()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
                   r_->filename);
@@ -165,7 +186,9 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_SERVICE_UNAVAILABLE;
   }
   pid_ = started->pid;
-  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) {
+  // The helper connection too: its kExited report is read inside the pump,
+  // and waited for with a deadline (a blocking recvmsg would ignore it).
+  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get(), helper_.get()}) {
     if (fd >= 0) (void)SetNonBlocking(fd, true);
   }
   return OK;
@@ -226,6 +249,7 @@ ScriptRun::Step ScriptRun::WriteToScript() {
     ssize_t n = ::write(stdin_w_.get(), pending_in_.data() + pending_off_, pending_in_.size() - pending_off_);
     if (n > 0) {
       pending_off_ += static_cast<size_t>(n);
+      header_clock_ = apr_time_now();  // the body moving on is progress
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -285,7 +309,17 @@ ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
     APR_BRIGADE_INSERT_TAIL(opt_.collect_into, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
     return Step::kContinue;
   }
-  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+  if (holding_) {
+    // A Range request: keep the output (up to a limit) so that it reaches
+    // httpd's byterange filter together with EOS, as mod_cgi's does.
+    APR_BRIGADE_INSERT_TAIL(held_, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
+    held_bytes_ += len;
+    if (held_bytes_ <= kRangeHoldLimit) return Step::kContinue;
+    holding_ = false;  // too big: stream it whole (200) instead
+    APR_BRIGADE_CONCAT(out_bb_, held_);
+  } else {
+    APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+  }
   apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
   if (rv != APR_SUCCESS || c_->aborted) {
@@ -297,7 +331,7 @@ ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
 }
 
 void ScriptRun::Flush() {
-  if (!unflushed_ || client_gone_ || opt_.collect_into != nullptr) return;
+  if (!unflushed_ || client_gone_ || opt_.collect_into != nullptr || holding_) return;
   unflushed_ = false;
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_flush_create(c_->bucket_alloc));
   if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) client_gone_ = true;
@@ -451,6 +485,10 @@ ScriptRun::Step ScriptRun::ReadStdout() {
 int ScriptRun::Pump() {
   while (stdout_r_ || stderr_r_) {
     if (FillFromClient() == Step::kStop) break;
+    if (phase_ == Phase::kHeaders && stdout_r_ && HeaderTimeLeftMs() <= 0) {
+      timed_out_ = true;
+      break;
+    }
     pollfd fds[4];
     nfds_t n = 0;
     int in_idx = -1, out_idx = -1, err_idx = -1, client_idx = -1;
@@ -471,16 +509,37 @@ int ScriptRun::Pump() {
       client_idx = static_cast<int>(n);
       fds[n++] = {client_fd_, POLLRDHUP, 0};
     }
+    // The helper reports the script's exit here (kExited).
+    int helper_idx = -1;
+    if (helper_ && !exited_) {
+      helper_idx = static_cast<int>(n);
+      fds[n++] = {helper_.get(), POLLIN, 0};
+    }
+    // Once the script has exited, or has closed stdout (the response is
+    // complete), what is left open belongs to a process that may never close
+    // it (a daemonised grandchild, a script lingering with stderr open):
+    // read on only while it keeps coming, with pauses shorter than the grace.
+    int wait_ms = PollTimeoutMs();
+    bool grace_limited = (exited_ || !stdout_r_) && wait_ms >= kDrainGraceMs;
+    if (grace_limited) wait_ms = kDrainGraceMs;
     int ready = ::poll(fds, n, 0);
     if (ready == 0) {
       Flush();  // about to wait for the script: let the client see what we have
       if (client_gone_) break;
-      ready = ::poll(fds, n, PollTimeoutMs());
+      ready = ::poll(fds, n, wait_ms);
     }
     if (ready < 0) {
       if (errno == EINTR) continue;
       ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r_, CPPCGI_IO_ERROR "poll on the pipes of %s failed", r_->filename);
       final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+      break;
+    }
+    if (ready == 0 && grace_limited) {
+      stdout_r_.reset();  // as if at EOF: the response ends here
+      if (stderr_r_) {
+        stderr_lines_.Flush([this](std::string_view l) { LogStderrLine(l); });
+        stderr_r_.reset();
+      }
       break;
     }
     if (ready == 0) {
@@ -495,11 +554,50 @@ int ScriptRun::Pump() {
       client_gone_ = true;
       break;
     }
+    if (helper_idx >= 0 && fds[helper_idx].revents != 0) ReadHelper();
     if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
     if (err_idx >= 0 && fds[err_idx].revents != 0) ReadStderr();
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
   }
   return Finish();
+}
+
+void ScriptRun::ReadHelper() {
+  Status error;
+  switch (from_helper_.ReadSome(helper_.get(), &error)) {
+    case FrameReceiver::Result::kAgain:
+      return;
+    case FrameReceiver::Result::kFrame: {
+      auto message = wire::Decode(from_helper_.TakeFrame());
+      if (message.ok()) {
+        if (const auto* e = std::get_if<wire::Exited>(&*message)) {
+          exit_ = *e;
+          exited_ = true;
+          return;
+        }
+      }
+      [[fallthrough]];
+    }
+    case FrameReceiver::Result::kEof:
+    case FrameReceiver::Result::kError:
+      // The helper died (httpd's parent then ends its scripts) or spoke out
+      // of turn: nothing more will come from it.
+      helper_.reset();
+      return;
+  }
+}
+
+void ScriptRun::CollectExitOrEnd() {
+  CollectExit(kExitGraceMs);
+  if (exited_ || !helper_) return;
+  // Its output is over but it runs on (e.g. it closed stdout and sleeps):
+  // closing the connection makes the helper end its tree, as mod_cgi's
+  // request-pool cleanup would.
+  ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
+                CPPCGI_LINGERING "script %s (pid %ld) was still running %d ms after its output ended; ending it",
+                r_->filename, static_cast<long>(pid_), kExitGraceMs);
+  apr_table_setn(r_->notes, "cppcgi-status", "lingering");
+  helper_.reset();
 }
 
 void ScriptRun::CollectExit(int64_t timeout_ms) {
@@ -542,7 +640,12 @@ int ScriptRun::Finish() {
                             " ms (CppCgiIdleTimeout) and was ended"
                       : "the script ran longer than CppCgiMaxRunTime (" + std::to_string(opt_.max_run_time_ms) +
                             " ms) and was ended");
-    if (timed_out_) {
+    if (timed_out_ && phase_ == Phase::kHeaders && framer_.bytes_seen() > 0) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_TIMEOUT "script %s (pid %ld) did not finish its headers within %" APR_INT64_T_FMT
+                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
+                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
+    } else if (timed_out_) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
                     CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
                     " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
@@ -572,7 +675,7 @@ int ScriptRun::Finish() {
 
   if (phase_ == Phase::kHeaders) {
     // Output ended before the blank line that ends the header section.
-    CollectExit(opt_.idle_timeout_ms);
+    CollectExitOrEnd();
     SetNotes();
     Failed(framer_.bytes_seen() == 0
                ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
@@ -593,12 +696,25 @@ int ScriptRun::Finish() {
     return HTTP_INTERNAL_SERVER_ERROR;
   }
 
+  // Before the response is marked complete: how did the script end?
+  CollectExitOrEnd();
+  bool crashed = exited_ && WIFSIGNALED(exit_.wait_status) && !opt_.nph;
   if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
+    if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
+    if (crashed) {
+      // Killed mid-response: what was sent may be cut short, so the client
+      // must not take it for complete (no last chunk; the connection closes).
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_KILLED_AFTER_HEADERS "script %s (pid %ld) %s after sending its headers; the response "
+                    "is cut off",
+                    r_->filename, static_cast<long>(pid_), ExitText().c_str());
+      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
+      c_->keepalive = AP_CONN_CLOSE;
+    }
     APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
     ap_pass_brigade(r_->output_filters, out_bb_);
     apr_brigade_cleanup(out_bb_);
   }
-  CollectExit(opt_.idle_timeout_ms);
   SetNotes();
   if (exited_) {
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r_,

@@ -57,6 +57,8 @@ class ScriptRun {
   Step FillFromClient();
   Step WriteToScript();
   void ReadStderr();
+  // Reads what the helper sent during the run (its kExited report).
+  void ReadHelper();
   Step ReadStdout();
   Step OnHeaders();
   // Forwards a 1xx header section as an interim response; false if refused.
@@ -66,9 +68,12 @@ class ScriptRun {
   int Finish();
   // Collects the helper's kExited report (waiting at most timeout_ms).
   void CollectExit(int64_t timeout_ms);
+  // CollectExit for a short grace; a script still running then is ended.
+  void CollectExitOrEnd();
   std::string ExitText() const;
   void LogStderrLine(std::string_view line);
   int PollTimeoutMs() const;
+  int64_t HeaderTimeLeftMs() const;
   void Failed(std::string reason) {
     if (failure_.empty()) failure_ = std::move(reason);
   }
@@ -80,6 +85,7 @@ class ScriptRun {
   int client_fd_ = -1;            // HTTP/1 client socket, watched for hangup
   apr_time_t started_ = 0;
   apr_time_t first_byte_ = 0;
+  apr_time_t header_clock_ = 0;   // header-phase deadline base: start, or last body write
 
   UniqueFd helper_;
   FrameReceiver from_helper_;
@@ -94,6 +100,9 @@ class ScriptRun {
   LineSplitter stderr_lines_;
   apr_bucket_brigade* in_bb_ = nullptr;
   apr_bucket_brigade* out_bb_ = nullptr;
+  apr_bucket_brigade* held_ = nullptr;  // output held for a Range request
+  size_t held_bytes_ = 0;
+  bool holding_ = false;
   std::string pending_in_;
   size_t pending_off_ = 0;
   bool body_done_ = false;

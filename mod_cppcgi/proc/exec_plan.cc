@@ -133,6 +133,14 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   FileFacts ifacts = have_facts ? Facts(ist) : FileFacts{};
   if (auto refusal = CheckInterpreter(path, interpreter, have_facts ? &ifacts : nullptr, open_errno, req.who, req.policy))
     return *refusal;
+  // Re-open the very file that will be exec'd, for reading (an execute-only binary is skipped).
+  std::string reopen = "/proc/self/fd/" + std::to_string(interp_fd.get());
+  if (UniqueFd readable_interp{::open(reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)}) {
+    char magic[2];
+    ssize_t n = ::pread(readable_interp.get(), magic, sizeof magic, 0);
+    if (auto refusal = CheckInterpreterKind(path, interpreter, std::string_view(magic, n > 0 ? static_cast<size_t>(n) : 0)))
+      return *refusal;
+  }
   ExecPlan plan{std::move(interp_fd), {interpreter}};
   if (has_argument) plan.argv.push_back(argument);
   plan.argv.push_back(path);

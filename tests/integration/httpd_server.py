@@ -296,6 +296,8 @@ class HttpdServer(HttpClient):
         for name in os.listdir(run):
             if name.startswith("cppcgi.") and name.endswith(".sock"):
                 sockets.add(os.path.join(run, name))
+                # The kernel keeps the name it was bound to (renamed into place afterwards).
+                sockets.add(os.path.join(run, name) + ".new")
         inodes = _unix_listen_inodes(sockets)
         pids = []
         for p in self.process_tree():

@@ -21,8 +21,10 @@ def tmp():
 
 
 def doctor(*args):
+    from httpd_server import httpd_env
     user = [] if IS_ROOT else ["--user", os.environ.get("USER", "root")]
-    p = subprocess.run([DOCTOR, *user, *args], capture_output=True, text=True, timeout=30)
+    # httpd_env: with --config the doctor runs apache2, which may need libasan preloaded (tests/run-all.sh).
+    p = subprocess.run([DOCTOR, *user, *args], capture_output=True, text=True, timeout=30, env=httpd_env())
     return p.returncode, p.stdout + p.stderr
 
 

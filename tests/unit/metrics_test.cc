@@ -87,8 +87,8 @@ TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
 }
 
 TEST(MetricsTest, EveryCheckIdHasAName) {
-  for (size_t i = 0; i <= 19; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
-  EXPECT_TRUE(CheckName(20).empty());
+  for (size_t i = 0; i <= 20; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
+  EXPECT_TRUE(CheckName(21).empty());
 }
 
 }  // namespace

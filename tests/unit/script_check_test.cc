@@ -179,4 +179,18 @@ TEST(ScriptCheckTest, AllReportsEveryFileProblemInOrder) {
 }
 
 }  // namespace
+namespace {
+
+TEST(InterpreterKindTest, AScriptCannotBeAnInterpreter) {
+  auto r = CheckInterpreterKind("/srv/x.cgi", "/srv/wrapper", "#!");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->id, CheckId::kInterpreterIsScript);
+  EXPECT_EQ(r->http_status, 500);
+  EXPECT_NE(r->problem.find("is itself a #! script"), std::string::npos);
+  EXPECT_FALSE(CheckInterpreterKind("/srv/x.cgi", "/usr/bin/python3", "\x7f" "ELF").has_value());
+  EXPECT_FALSE(CheckInterpreterKind("/srv/x.cgi", "/usr/bin/python3", "").has_value());
+  EXPECT_FALSE(CheckInterpreterKind("/srv/x.cgi", "/usr/bin/python3", "#").has_value());
+}
+
+}  // namespace
 }  // namespace cppcgi
