@@ -12,7 +12,7 @@ apt-get install -y -qq --no-install-recommends \
   g++ cmake make pkg-config \
   apache2 apache2-dev libapr1-dev libaprutil1-dev \
   libgtest-dev googletest \
-  python3 python3-pytest python3-prometheus-client \
+  python3 python3-pytest python3-prometheus-client curl \
   git ca-certificates procps \
   clang libclang-rt-14-dev >/dev/null
 # Debian's apache2 package starts the system server where it can; our tests and

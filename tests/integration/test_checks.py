@@ -21,6 +21,15 @@ ScriptAlias /chk-ext/ "{root}/chk-ext/"
 ScriptAlias /chk-off/ "{root}/chk-off/"
 ScriptAlias /chk-owner/ "{root}/chk-owner/"
 ScriptAlias /chk-swap/ "{root}/chk-swap/"
+ScriptAlias /chk-link/ "{root}/chk-link/"
+<Directory "{root}/chk-link">
+  Options +FollowSymLinks
+</Directory>
+# httpd's own walk follows links here (Directory says so), but the options in
+# effect for the request, which mod_cppcgi opens the script by, do not.
+<Location /chk-link/>
+  Options -FollowSymLinks
+</Location>
 <Directory "{root}/chk-allow">
   CppCgiAllowInterpreter /usr/bin/python3
 </Directory>
@@ -40,7 +49,7 @@ ScriptAlias /chk-swap/ "{root}/chk-swap/"
 def checks_server():
     from conftest import serve
     for srv in serve(CHECKS_CONF, empty_dirs=("chk", "chk-allow", "chk-ext", "chk-off", "chk-owner", "chk-swap",
-                                              "chk-open")):
+                                              "chk-open", "chk-link")):
         os.chmod(srv.path("chk-open"), 0o777)  # group/world-writable on purpose
         yield srv
 
@@ -153,6 +162,32 @@ def test_fifo_is_refused_without_blocking(checks_server):
     mark = srv.log_mark()
     assert srv.get("/chk/fifo.cgi", timeout=10)[0] == 403
     srv.wait_for_log(mark, r"CPPCGI0300: '%s' is not a regular file" % fifo)
+
+
+def test_symlink_where_links_are_not_followed_is_403(checks_server):
+    srv = checks_server
+    target = srv.write_script("chk-link/real.cgi", f"#!/bin/sh\n{HELLO}\n")
+    link = srv.path("chk-link", "link.cgi")
+    os.symlink(target, link)
+    mark = srv.log_mark()
+    assert srv.get("/chk-link/link.cgi")[0] == 403
+    srv.wait_for_log(mark, r"CPPCGI0318: '%s' is a symbolic link and symbolic links are not followed here" % link)
+    assert srv.get("/chk-link/real.cgi")[0] == 200
+
+
+def test_socket_in_place_of_a_script_is_500(checks_server):
+    import socket as so
+    srv = checks_server
+    path = srv.path("chk", "sock.cgi")
+    s = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+    s.bind(path)
+    try:
+        mark = srv.log_mark()
+        assert srv.get("/chk/sock.cgi", timeout=10)[0] == 500
+        srv.wait_for_log(mark, r"CPPCGI0319: cannot open '%s'" % path)
+    finally:
+        s.close()
+        os.unlink(path)
 
 
 def _compile(srv, name, marker):
