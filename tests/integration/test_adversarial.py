@@ -617,9 +617,11 @@ while True:
     out.write(b'x' * 65536)
     out.flush()
 """)
+    # 16: below the test servers' MaxRequestWorkers (20 under prefork, which
+    # also needs a few seconds to start that many processes).
     socks = []
-    for _ in range(40):
-        s = socket.create_connection(("127.0.0.1", adv.port), timeout=10)
+    for _ in range(16):
+        s = socket.create_connection(("127.0.0.1", adv.port), timeout=30)
         s.sendall(b"GET /adv/f4 HTTP/1.1\r\nHost: x\r\n\r\n")
         socks.append(s)
     for s in socks:
