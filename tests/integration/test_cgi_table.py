@@ -200,3 +200,15 @@ def test_repeated_set_cookie_kept_apart(table):
     r.read()
     assert r.msg.get_all("Set-Cookie") == ["a=1", "b=2"]
     c.close()
+
+
+def test_script_starts_with_clean_signal_state(table):
+    # httpd's worker threads block most signals and ignore SIGPIPE; mod_cgi
+    # under a threaded MPM lets scripts inherit that. The script's own exec'd
+    # program reports its mask and ignored set.
+    table.write_script("t/sigs", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\n"
+                                 "exec grep -E '^Sig(Blk|Ign):' /proc/self/status\n")
+    status, _, body = table.get("/t/sigs")
+    assert status == 200
+    fields = dict(line.split(":\t") for line in body.decode().splitlines())
+    assert fields == {"SigBlk": "0000000000000000", "SigIgn": "0000000000000000"}, fields
