@@ -489,7 +489,7 @@ int ScriptRun::Pump() {
       timed_out_ = true;
       break;
     }
-    pollfd fds[4];
+    pollfd fds[5];  // stdin, stdout, stderr, the client socket, the helper connection
     nfds_t n = 0;
     int in_idx = -1, out_idx = -1, err_idx = -1, client_idx = -1;
     if (stdin_w_ && pending_off_ < pending_in_.size()) {

@@ -137,6 +137,9 @@ void Helper::AcceptAll() {
     auto conn = std::make_unique<Connection>();
     conn->fd = std::move(owned);
     conns_.emplace(fd, std::move(conn));
+    // A worker sends its request right after connecting: it is usually here
+    // already, so read it now rather than after another epoll_wait.
+    OnConnection(fd);
   }
 }
 
