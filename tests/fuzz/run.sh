@@ -11,7 +11,7 @@ CXX=clang++ CC=clang cmake -S "$src" -B "$build" -DCPPCGI_FUZZ=ON -DCPPCGI_SANIT
   -DCPPCGI_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 mkdir -p "$build/artifacts"
-for target in script_headers shebang wire line_splitter config; do
+for target in script_headers shebang wire line_splitter config doctor_report proc_stat; do
   work="$build/corpus/$target"
   mkdir -p "$work"
   cp -n "$src/tests/fuzz/corpus/$target/"* "$work/" 2>/dev/null || true
