@@ -13,7 +13,7 @@ apt-get install -y -qq --no-install-recommends \
   apache2 apache2-dev libapr1-dev libaprutil1-dev \
   libgtest-dev googletest \
   python3 python3-pytest python3-prometheus-client curl \
-  git ca-certificates procps \
+  git ca-certificates openssl procps \
   clang libclang-rt-14-dev >/dev/null
 # Debian's apache2 package starts the system server where it can; our tests and
 # the demo run their own instances on their own ports and leave it alone.

@@ -212,3 +212,58 @@ def test_script_starts_with_clean_signal_state(table):
     assert status == 200
     fields = dict(line.split(":\t") for line in body.decode().splitlines())
     assert fields == {"SigBlk": "0000000000000000", "SigIgn": "0000000000000000"}, fields
+
+
+TLS_CONF = """
+LoadModule socache_shmcb_module {modules}/mod_socache_shmcb.so
+LoadModule ssl_module {modules}/mod_ssl.so
+LoadModule rewrite_module {modules}/mod_rewrite.so
+Listen 127.0.0.1:{tls_port}
+<VirtualHost 127.0.0.1:{tls_port}>
+  SSLEngine on
+  SSLCertificateFile "{root}/tls.crt"
+  SSLCertificateKeyFile "{root}/tls.key"
+  ScriptAlias /t/ "{root}/t/"
+  <Directory "{root}/t">
+    SSLOptions +StdEnvVars
+  </Directory>
+  RewriteEngine on
+</VirtualHost>
+"""
+
+
+@pytest.fixture(scope="module")
+def tls():
+    import subprocess
+    from conftest import serve
+    from httpd_server import free_port
+    port = free_port()
+
+    def setup(srv):
+        srv.write_script("t/env.py", ENV_PY)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-keyout", srv.path("tls.key"), "-out", srv.path("tls.crt")],
+                       check=True, capture_output=True)
+
+    for srv in serve(TLS_CONF.replace("{modules}", MODULES_DIR).replace("{tls_port}", str(port)),
+                     empty_dirs=("t",), setup=setup):
+        srv.tls_port = port
+        yield srv
+
+
+def test_mod_ssl_and_mod_rewrite_variables(tls):
+    import http.client
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = http.client.HTTPSConnection("127.0.0.1", tls.tls_port, context=ctx, timeout=10)
+    c.request("GET", "/t/env.py")
+    r = c.getresponse()
+    env = env_of(r.read())
+    c.close()
+    assert r.status == 200
+    assert env["HTTPS"] == "on" and env["REQUEST_SCHEME"] == "https"
+    assert env["SSL_PROTOCOL"].startswith("TLSv1") and env["SSL_CIPHER"]
+    assert env["SCRIPT_URL"] == "/t/env.py"
+    assert env["SCRIPT_URI"] == f"https://127.0.0.1:{tls.tls_port}/t/env.py"
