@@ -11,8 +11,6 @@
 namespace cppcgi {
 namespace {
 
-constexpr uint32_t kFree = 0, kWriting = 1, kListed = 2;
-
 void CopyLabel(char* dst, size_t cap, std::string_view src) {
   size_t n = std::min(cap - 1, src.size());
   std::memcpy(dst, src.data(), n);
@@ -47,15 +45,15 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
   for (size_t i = 0; i < kRunningSlots; ++i) {
     size_t idx = (start + i) % kRunningSlots;
     RunningEntry& e = s->running[idx];
-    uint32_t expected = kFree;
-    if (!e.state.compare_exchange_strong(expected, kWriting, std::memory_order_acquire)) continue;
+    uint32_t expected = kEntryFree;
+    if (!e.state.compare_exchange_strong(expected, kEntryWriting, std::memory_order_acquire)) continue;
     e.pid = pid;
     e.helper = helper;
     e.started_us = now_us;
     e.dir_slot = dir_slot;
     CopyLabel(e.request, sizeof e.request, request);
     CopyLabel(e.client, sizeof e.client, client);
-    e.state.store(kListed, std::memory_order_release);
+    e.state.store(kEntryListed, std::memory_order_release);
     return static_cast<int>(idx);
   }
   return -1;
@@ -63,7 +61,7 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
 
 void ScriptReaped(SharedStats* s, int slot, int wait_status, int64_t wall_us) {
   if (s == nullptr) return;
-  if (slot >= 0 && slot < static_cast<int>(kRunningSlots)) s->running[slot].state.store(kFree, std::memory_order_release);
+  if (slot >= 0 && slot < static_cast<int>(kRunningSlots)) s->running[slot].state.store(kEntryFree, std::memory_order_release);
   s->scripts_running.fetch_sub(1, std::memory_order_relaxed);
   if (WIFSIGNALED(wait_status)) {
     Bump(s->exits_signal);
@@ -95,7 +93,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
   for (size_t i = 0; i < kDurationBuckets; ++i) out.duration_buckets[i] = Load(s->duration_buckets[i]);
   out.duration_sum_us = Load(s->duration_sum_us);
   for (const RunningEntry& e : s->running) {
-    if (e.state.load(std::memory_order_acquire) != kListed) continue;
+    if (e.state.load(std::memory_order_acquire) != kEntryListed) continue;
     RunningScript r;
     r.pid = e.pid;
     r.helper = e.helper;
@@ -103,7 +101,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
     r.client.assign(e.client, strnlen(e.client, sizeof e.client));
     r.runtime_s = static_cast<double>(now_us - e.started_us) / 1e6;
     // Freed or reused while we copied it: skip rather than show a mix of two scripts.
-    if (e.state.load(std::memory_order_acquire) != kListed || e.pid != r.pid) continue;
+    if (e.state.load(std::memory_order_acquire) != kEntryListed || e.pid != r.pid) continue;
     out.running.push_back(std::move(r));
   }
   std::sort(out.running.begin(), out.running.end(),

@@ -20,8 +20,10 @@ namespace cppcgi {
 
 inline constexpr size_t kRunningSlots = 1024;  // beyond this, scripts run but are not listed
 
+inline constexpr uint32_t kEntryFree = 0, kEntryWriting = 1, kEntryListed = 2;
+
 struct RunningEntry {
-  std::atomic<uint32_t> state;  // 0 free, 1 being written, 2 listed
+  std::atomic<uint32_t> state;  // kEntryFree, kEntryWriting or kEntryListed
   int32_t pid;
   int32_t helper;
   int64_t started_us;  // CLOCK_MONOTONIC
@@ -67,14 +69,17 @@ int ForgetHelper(SharedStats* s, pid_t helper, Fn&& orphan) {
   if (s == nullptr) return 0;
   int n = 0;
   for (RunningEntry& e : s->running) {
-    uint32_t listed = 2;
-    if (e.helper != helper || !e.state.compare_exchange_strong(listed, 1, std::memory_order_acquire)) continue;
-    if (e.helper == helper) {
-      orphan(static_cast<pid_t>(e.pid), e.dir_slot);
-      s->scripts_running.fetch_sub(1, std::memory_order_relaxed);
-      ++n;
+    if (e.helper != helper) continue;
+    uint32_t listed = kEntryListed;
+    if (!e.state.compare_exchange_strong(listed, kEntryWriting, std::memory_order_acquire)) continue;
+    if (e.helper != helper) {  // freed and listed again by another helper in between
+      e.state.store(kEntryListed, std::memory_order_release);
+      continue;
     }
-    e.state.store(e.helper == helper ? 0 : 2, std::memory_order_release);
+    orphan(static_cast<pid_t>(e.pid), e.dir_slot);
+    s->scripts_running.fetch_sub(1, std::memory_order_relaxed);
+    e.state.store(kEntryFree, std::memory_order_release);
+    ++n;
   }
   return n;
 }

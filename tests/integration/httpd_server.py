@@ -385,6 +385,30 @@ class HttpdServer(HttpClient):
         raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
 
 
+def wait_gone(pid, timeout=8):
+    """True once /proc has no entry for pid (ended and reaped), within timeout s."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not os.path.exists(f"/proc/{pid}"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def read_to_eof(sock):
+    """Everything the peer sends until it closes (or the socket times out)."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data
+
+
 def _alive(pid):
     """True while /proc has the pid, zombies included: someone must still reap it."""
     return os.path.exists(f"/proc/{pid}")

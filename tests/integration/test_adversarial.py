@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from httpd_server import read_to_eof, wait_gone
+
 ADV_CONF = """
 ScriptAlias /adv/ "{root}/adv/"
 ScriptAlias /adv-nproc/ "{root}/adv-nproc/"
@@ -190,15 +192,7 @@ for _ in range({n} // len(block)):
 
 def test_a22_nph_garbage_passes_raw(adv):
     adv.write_script("adv/nph-garbage", raw(b"HTTP/1.1 200 OK\r\nX-Injected: yes\r\n\r\n\x00\x01garbage"))
-    s = socket.create_connection(("127.0.0.1", adv.port), timeout=10)
-    s.sendall(b"GET /adv/nph-garbage HTTP/1.0\r\nHost: x\r\n\r\n")
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    data = _raw_exchange(adv, b"GET /adv/nph-garbage HTTP/1.0\r\nHost: x\r\n\r\n")
     assert data == b"HTTP/1.1 200 OK\r\nX-Injected: yes\r\n\r\n\x00\x01garbage"
 
 
@@ -234,15 +228,7 @@ def test_b3_shellshock_value_is_delivered_verbatim_and_never_run(adv):
 def _raw_exchange(srv, data, timeout=10):
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=timeout)
     s.sendall(data)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except socket.timeout:
-        pass
+    out = read_to_eof(s)
     s.close()
     return out
 
@@ -274,15 +260,7 @@ def test_b7_slowloris_body_is_cut_by_timeout(fresh_server):
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
     s.sendall(b"POST /cgi-bin/b7 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\nx")
     start = time.time()
-    data = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except OSError:
-        pass
+    data = read_to_eof(s)
     s.close()
     assert time.time() - start < 10  # the Timeout (2 s) ended it, not the client
     assert not data.startswith(b"HTTP/1.1 200"), data[:100]
@@ -297,12 +275,7 @@ def test_b10_expect_100_continue(adv):
     first = s.recv(100)
     assert first.startswith(b"HTTP/1.1 100 Continue"), first
     s.sendall(b"hello")
-    rest = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        rest += chunk
+    rest = read_to_eof(s)
     s.close()
     assert b"200 OK" in rest and b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n" in rest
 
@@ -355,12 +328,7 @@ def test_b14_ranges_on_streamed_output(adv):
 
 # -- C. Hostile or broken scripts -------------------------------------------------------------------
 def _gone(pid, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not os.path.exists(f"/proc/{pid}"):
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_gone(pid, timeout)
 
 
 def _pid_file(srv):

@@ -11,13 +11,7 @@ import time
 import pytest
 
 
-def _gone(pid, timeout=8):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not os.path.exists(f"/proc/{pid}"):
-            return True
-        time.sleep(0.05)
-    return False
+from httpd_server import wait_gone as _gone
 
 
 def _pids_from(path, timeout=10):
