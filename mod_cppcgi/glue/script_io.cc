@@ -567,17 +567,9 @@ void ScriptRun::ReadHelper() {
   switch (from_helper_.ReadSome(helper_.get(), &error)) {
     case FrameReceiver::Result::kAgain:
       return;
-    case FrameReceiver::Result::kFrame: {
-      auto message = wire::Decode(from_helper_.TakeFrame());
-      if (message.ok()) {
-        if (const auto* e = std::get_if<wire::Exited>(&*message)) {
-          exit_ = *e;
-          exited_ = true;
-          return;
-        }
-      }
+    case FrameReceiver::Result::kFrame:
+      if (TakeExit(wire::Decode(from_helper_.TakeFrame()))) return;
       [[fallthrough]];
-    }
     case FrameReceiver::Result::kEof:
     case FrameReceiver::Result::kError:
       // The helper died (httpd's parent then ends its scripts) or spoke out
@@ -602,13 +594,15 @@ void ScriptRun::CollectExitOrEnd() {
 
 void ScriptRun::CollectExit(int64_t timeout_ms) {
   if (exited_ || !helper_) return;
-  auto message = from_helper_.ReceiveMessage(helper_.get(), static_cast<int>(timeout_ms));
-  if (message.ok()) {
-    if (const auto* e = std::get_if<wire::Exited>(&*message)) {
-      exit_ = *e;
-      exited_ = true;
-    }
-  }
+  TakeExit(from_helper_.ReceiveMessage(helper_.get(), static_cast<int>(timeout_ms)));
+}
+
+bool ScriptRun::TakeExit(const StatusOr<wire::Message>& message) {
+  const auto* e = message.ok() ? std::get_if<wire::Exited>(&*message) : nullptr;
+  if (e == nullptr) return false;
+  exit_ = *e;
+  exited_ = true;
+  return true;
 }
 
 std::string ScriptRun::ExitText() const {

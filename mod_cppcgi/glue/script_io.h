@@ -68,6 +68,8 @@ class ScriptRun {
   int Finish();
   // Collects the helper's kExited report (waiting at most timeout_ms).
   void CollectExit(int64_t timeout_ms);
+  // Records a kExited report; false for any other message or an error.
+  bool TakeExit(const StatusOr<wire::Message>& message);
   // CollectExit for a short grace; a script still running then is ended.
   void CollectExitOrEnd();
   std::string ExitText() const;

@@ -300,10 +300,7 @@ void Helper::KillOverdue(int64_t now) {
     for (pid_t p : it->pids) {
       if (IsDescendantOf(p, self)) left.push_back(p);
     }
-    size_t known = left.size();
-    for (size_t i = 0; i < known; ++i) {
-      for (pid_t q : Descendants(left[i])) left.push_back(q);
-    }
+    for (pid_t q : Descendants(left)) left.push_back(q);  // one /proc scan for the whole tree
     if (children_.count(it->root) != 0) ::kill(-it->root, SIGKILL);
     for (pid_t p : left) ::kill(p, SIGKILL);
     if (left.empty() || ++it->rounds >= kKillRounds) {

@@ -46,7 +46,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view stat) {
   return ProcStat{state, static_cast<pid_t>(ppid)};
 }
 
-std::vector<pid_t> Descendants(pid_t root) {
+std::vector<pid_t> Descendants(const std::vector<pid_t>& roots) {
   std::unordered_multimap<pid_t, pid_t> children;
   if (DIR* d = ::opendir("/proc")) {
     while (dirent* e = ::readdir(d)) {
@@ -59,7 +59,7 @@ std::vector<pid_t> Descendants(pid_t root) {
     ::closedir(d);
   }
   std::vector<pid_t> out;
-  std::vector<pid_t> todo = {root};
+  std::vector<pid_t> todo = roots;
   while (!todo.empty() && out.size() < 100000) {
     pid_t p = todo.back();
     todo.pop_back();

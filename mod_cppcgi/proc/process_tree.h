@@ -25,8 +25,10 @@ std::optional<ProcStat> ParseProcStat(std::string_view stat);
 // The parent of a process that exists (zombies included).
 std::optional<pid_t> ParentOf(pid_t pid);
 
-// Every process below `root` (not root itself), parents before children.
-std::vector<pid_t> Descendants(pid_t root);
+// Every process below the roots (not the roots themselves), parents before
+// children, from one read of /proc.
+std::vector<pid_t> Descendants(const std::vector<pid_t>& roots);
+inline std::vector<pid_t> Descendants(pid_t root) { return Descendants(std::vector<pid_t>{root}); }
 
 // True if every uid of `pid` (real, effective, saved, fs) is `uid`.
 bool RunsAs(pid_t pid, uid_t uid);
