@@ -73,7 +73,11 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
     }
-    setsid();
+    // Its own process group, not its own session: with the scheduler's
+    // autogroups on (Debian's default), every setsid() creates a scheduling
+    // group of its own, which costs ~0.2 ms of CPU per script and gives each
+    // script as much CPU as all of httpd (measured: 2,270 vs 3,260 req/s).
+    setpgid(0, 0);
     // The script adopts its orphaned descendants (kept across exec), so its
     // whole tree stays below it and can be ended with it (process_tree.h).
     prctl(PR_SET_CHILD_SUBREAPER, 1);

@@ -3,7 +3,7 @@
 // the worker opened and checked (the script binary, or its interpreter).
 // The script gets the given pipe ends as 0, 1 and 2 and nothing else
 // (everything else is marked close-on-exec, inherited fds included), its own
-// session and process group, an empty signal mask and default signal
+// process group (in the helper's session: see spawn.cc), an empty signal mask and default signal
 // dispositions, and the requested working directory.
 #pragma once
 

@@ -183,8 +183,9 @@ TEST_F(HelperLoopTest, StartsManyScriptsWithoutWaitingForAny) {
   }
 }
 
-TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnSession) {
-  // fds 3..1023 that are open in the script (none may be), then pid, pgid, sid.
+TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnProcessGroup) {
+  // fds 3..1023 that are open in the script (none may be), then whether it
+  // leads its own process group but not a session of its own.
   Run run = Spawn({"/usr/bin/python3", "-c",
                    "import os\n"
                    "open_fds = []\n"
@@ -194,7 +195,7 @@ TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnSession) {
                    "        open_fds.append(fd)\n"
                    "    except OSError:\n"
                    "        pass\n"
-                   "print(open_fds, os.getpid() == os.getpgid(0) == os.getsid(0))\n"});
+                   "print(open_fds, os.getpid() == os.getpgid(0) != os.getsid(0))\n"});
   ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
   run.in.reset();
   EXPECT_EQ(ReadAll(run.out.get()), "[] True\n");
