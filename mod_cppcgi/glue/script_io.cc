@@ -13,6 +13,7 @@
 #include "core/exit_status.h"
 #include "core/log_ids.h"
 #include "glue/pool_supervisor.h"
+#include "proc/idle_connection.h"
 #include "proc/shared_stats.h"
 
 namespace cppcgi {
@@ -195,10 +196,6 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
 }
 
 StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd, int stdin_file) {
-  from_helper_ = FrameReceiver();
-  auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
-  if (!conn.ok()) return conn.status();
-  helper_ = std::move(*conn);
   auto in = MakePipe();
   if (!in.ok()) return in.status();
   auto out = MakePipe();
@@ -207,15 +204,39 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   if (!err.ok()) return err.status();
   // A spooled body file is the script's stdin itself; otherwise a pipe we feed.
   int script_ends[] = {stdin_file >= 0 ? stdin_file : in->first.get(), out->second.get(), err->second.get(), exec_fd};
-  if (Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs); !st.ok()) {
+  // This thread's connection from its last request, if it kept one; else a new one.
+  UniqueFd kept = TakeIdleConnection(opt_.socket_path);
+  StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
+  for (bool reuse : {true, false}) {
+    if (reuse && !kept) continue;
+    from_helper_ = FrameReceiver();
+    if (reuse) {
+      helper_ = std::move(kept);
+    } else {
+      auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
+      if (!conn.ok()) return conn.status();
+      helper_ = std::move(*conn);
+    }
+    Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs);
     // EPIPE here is the same case as a reset: nothing was read.
-    return st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
+    if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
+    if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
+    // A kept connection its helper has closed meanwhile (graceful restart,
+    // helper death): the request was not read, so send it on a new one.
+    if (reply.ok() || !reuse || reply.status().sys_errno() != ECONNRESET) break;
   }
   // The script's ends now live in the helper (and the script); ours close here.
   if (stdin_file < 0) stdin_w_ = std::move(in->second);
   stdout_r_ = std::move(out->first);
   stderr_r_ = std::move(err->first);
-  return from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
+  return reply;
+}
+
+void ScriptRun::ReleaseHelper() {
+  // After the exit report nothing more is pending on the connection: the
+  // next request on this thread can use it.
+  if (exited_ && helper_ && from_helper_.Idle()) KeepIdleConnection(opt_.socket_path, std::move(helper_));
+  helper_.reset();
 }
 
 ScriptRun::Step ScriptRun::FillFromClient() {
@@ -717,7 +738,7 @@ int ScriptRun::Finish() {
                   r_->filename, static_cast<long>(pid_), ExitText().c_str(), exit_.wall_us, exit_.user_us,
                   exit_.sys_us, exit_.max_rss_kb);
   }
-  helper_.reset();
+  ReleaseHelper();
   if (phase_ == Phase::kBody) return OK;
 
   // kDiscard: a redirect, a 304, or a header error; output has been read to the end.

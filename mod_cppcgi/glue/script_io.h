@@ -53,6 +53,8 @@ class ScriptRun {
   int Start(const wire::SpawnRequest& request, UniqueFd exec_fd);
   // Connects, passes the pipes and exec_fd, and waits for the helper's first answer.
   StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd, int stdin_file);
+  // Done with the helper: keeps a connection in step for the next request, else closes it.
+  void ReleaseHelper();
   int Pump();
   Step FillFromClient();
   Step WriteToScript();

@@ -34,6 +34,8 @@ class FrameReceiver {
   std::string TakeFrame();
   std::vector<UniqueFd> TakeFds() { return std::move(fds_); }
   bool HasBufferedFrame(Status* error) const;
+  // Nothing received and not yet taken: the connection is between frames.
+  bool Idle() const { return buf_.empty() && fds_.empty(); }
 
  private:
   std::string buf_;

@@ -28,6 +28,9 @@ namespace cppcgi {
 namespace {
 
 constexpr int kReplyTimeoutMs = 1000;
+// Workers keep their connection between requests (idle_connection.h); past
+// this many, a connection is closed after its exit report instead.
+constexpr size_t kMaxKeptConnections = 512;
 constexpr int64_t kDrainIdleLimitUs = 60 * 1000000LL;
 
 int64_t NowUs() {
@@ -112,9 +115,17 @@ void Helper::StopAccepting() {
   }
   if (!draining_) drain_started_us_ = NowUs();
   draining_ = true;
-  // Connections already accepted are still served: a worker may have
-  // connected and not yet sent its request. Closing them now would look to
-  // it like a helper that died after starting the script (not retryable).
+  // Idle connections (kept by workers between requests, or accepted with
+  // the request not yet sent) are closed: a worker then gets EPIPE or
+  // ECONNRESET, knows its request was not read, and sends it to the new
+  // helpers. A connection with a script or a partial request is served.
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (it->second->child == 0 && it->second->receiver.Idle()) {
+      it = conns_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Helper::AcceptAll() {
@@ -266,7 +277,8 @@ void Helper::Reap() {
     conn->second->child = 0;
     wire::Exited exited{status, wall_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
     auto frame = wire::Encode(exited);
-    if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_) {
+    if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_ ||
+        conns_.size() > kMaxKeptConnections) {
       CloseConnection(child.conn_fd);
     }
   }

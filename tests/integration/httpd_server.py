@@ -309,13 +309,23 @@ class HttpdServer(HttpClient):
 
     # -- invariants (adversarial.md §3 H) -----------------------------------
     def _fd_count(self, pid):
+        """(fds that are not sockets, sockets, threads) of a process, or None."""
         try:
-            return len(os.listdir(f"/proc/{pid}/fd"))
-        except OSError:
+            links = []
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    links.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+                except OSError:
+                    pass
+            with open(f"/proc/{pid}/status") as f:
+                threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+        except (OSError, StopIteration):
             return None
+        sockets = sum(1 for link in links if link.startswith("socket:"))
+        return len(links) - sockets, sockets, threads
 
     def invariant_snapshot(self):
-        """The fd count of every httpd worker process, by pid."""
+        """The fd counts of every httpd worker process, by pid."""
         helpers = set(self.helper_pids())
         counts = {}
         for p in self.process_tree():
@@ -328,7 +338,8 @@ class HttpdServer(HttpClient):
     def invariant_problems(self, before, timeout=8):
         """After a test: no process left below a helper (scripts and their
         descendants), no zombie below a helper, and no worker holding more fds
-        than before. Waits up to `timeout` s for things to settle (a script
+        than before (but for the one helper connection each worker thread
+        may keep between requests). Waits up to `timeout` s for things to settle (a script
         being ended gets SIGKILL 3 s after SIGTERM)."""
         deadline = time.time() + timeout
         while True:
@@ -345,10 +356,16 @@ class HttpdServer(HttpClient):
             for p in below.values():
                 kind = "zombie" if p["state"] == "Z" else "survivor"
                 problems.append(f"{kind} below a helper: pid {p['pid']} ({p['comm']}: {p['args']})")
-            for pid, n in before.items():
+            for pid, (files, sockets, _) in before.items():
                 now = self._fd_count(pid)
-                if now is not None and now > n:
-                    problems.append(f"worker {pid} holds {now} fds, {n} before the test")
+                if now is None:
+                    continue
+                files_now, sockets_now, threads = now
+                if files_now > files:
+                    problems.append(f"worker {pid} holds {files_now} fds other than sockets, {files} before the test")
+                if sockets_now > sockets + threads:
+                    problems.append(f"worker {pid} holds {sockets_now} sockets with {threads} threads, "
+                                    f"{sockets} before the test")
             if not problems or time.time() > deadline:
                 return problems
             time.sleep(0.1)
