@@ -7,6 +7,7 @@
 #include "glue/handler.h"
 #include "glue/httpd_includes.h"
 #include "glue/pool_supervisor.h"
+#include "glue/script_io.h"
 #include "glue/server_config.h"
 #include "glue/ssi_exec.h"
 #include "glue/status_handler.h"
@@ -38,6 +39,7 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_re
 void ChildInit(apr_pool_t* pchild, server_rec* s) noexcept {
   Guard(s, "child_init", 0, [&] {
     ForgetPoolInChild(pchild, s);
+    (void)NullInput();  // opened now, not during a request
     return 0;
   });
 }

@@ -1,5 +1,6 @@
 #include "glue/script_io.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -55,6 +56,11 @@ int NextHeaderLine(char* buf, int len, void* data) {
 }
 
 }  // namespace
+
+int NullInput() {
+  static const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
 
 ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
     : r_(r), c_(r->connection), opt_(std::move(options)) {
@@ -153,8 +159,10 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   // script was not started, so one more try on another helper is safe. A
   // clean EOF could come after a start, so it is never retried.
   StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
+  // A spooled body file is the script's stdin itself; no body at all: /dev/null.
+  int stdin_file = spool_file_ ? spool_file_.get() : body_done_ && pending_in_.empty() ? NullInput() : -1;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    reply = Handoff(*frame, exec_fd.get(), spool_file_.get());
+    reply = Handoff(*frame, exec_fd.get(), stdin_file);
     if (reply.ok() || reply.status().sys_errno() != ECONNRESET) break;
   }
   exec_fd.reset();
@@ -189,20 +197,23 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   pid_ = started->pid;
   // The helper connection too: its kExited report is read inside the pump,
   // and waited for with a deadline (a blocking recvmsg would ignore it).
-  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get(), helper_.get()}) {
-    if (fd >= 0) (void)SetNonBlocking(fd, true);
+  // Our pipe ends are fresh, with no other status flag: set, no need to get.
+  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) {
+    if (fd >= 0) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
   }
+  (void)SetNonBlocking(helper_.get(), true);  // a kept connection already is
   return OK;
 }
 
 StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd, int stdin_file) {
-  auto in = MakePipe();
+  StatusOr<FdPair> in = FdPair{};
+  if (stdin_file < 0) in = MakePipe();
   if (!in.ok()) return in.status();
   auto out = MakePipe();
   if (!out.ok()) return out.status();
   auto err = MakePipe();
   if (!err.ok()) return err.status();
-  // A spooled body file is the script's stdin itself; otherwise a pipe we feed.
+  // stdin_file (a spooled body, /dev/null) is the script's stdin itself; otherwise a pipe we feed.
   int script_ends[] = {stdin_file >= 0 ? stdin_file : in->first.get(), out->second.get(), err->second.get(), exec_fd};
   // This thread's connection from its last request, if it kept one; else a new one.
   UniqueFd kept = TakeIdleConnection(opt_.socket_path);

@@ -30,6 +30,12 @@ struct ScriptRunOptions {
   int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
 };
 
+// stdin for a script that gets no request body: /dev/null, opened once per
+// process (child_init opens it, so that it is not a late fd). Reads EOF at
+// once, as a pipe closed at once would, for no pipe, fcntl and close per
+// request. -1 if it cannot be opened (a pipe is used then).
+int NullInput();
+
 class ScriptRun {
  public:
   ScriptRun(request_rec* r, ScriptRunOptions options);

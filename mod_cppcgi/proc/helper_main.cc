@@ -105,6 +105,7 @@ class Helper {
   std::unordered_map<int, std::unique_ptr<Connection>> conns_;
   std::map<pid_t, Child> children_;
   std::vector<Doomed> doomed_;
+  std::vector<int> reset_signals_;  // what a script must not inherit: NonDefaultSignals()
 };
 
 void Helper::StopAccepting() {
@@ -213,7 +214,7 @@ void Helper::HandleFrame(Connection& conn) {
   if (!TryAcquire(opt_.counters, req->dir_slot, req->dir_cap, req->total_cap, &why)) {
     reply = wire::SpawnFailed{0, why, true};
   } else {
-    auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()});
+    auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()}, &reset_signals_);
     if (pid.ok()) {
       reply = wire::Started{*pid};
       conn.child = *pid;
@@ -342,6 +343,7 @@ int Helper::Run() {
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return 2;
   signal(SIGPIPE, SIG_IGN);
+  reset_signals_ = NonDefaultSignals();  // dispositions stay as they are from here on
   signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!signals_ || !epoll_) {

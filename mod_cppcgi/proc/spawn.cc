@@ -41,7 +41,17 @@ const char* StageText(int stage) {
 
 }  // namespace
 
-StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
+std::vector<int> NonDefaultSignals() {
+  std::vector<int> out;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction current {};
+    if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, nullptr, &current) != 0) continue;
+    if (current.sa_handler != SIG_DFL) out.push_back(sig);
+  }
+  return out;
+}
+
+StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, const std::vector<int>* reset_signals) {
   for (int fd : {fds.stdin_fd, fds.stdout_fd, fds.stderr_fd, fds.exec_fd}) {
     if (fd <= 2) return Status(Code::kInvalidArgument, "script fds must not be 0, 1 or 2 in the helper");
   }
@@ -64,15 +74,23 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds) {
   }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
+  std::vector<int> all_signals;
+  if (reset_signals == nullptr) {
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) all_signals.push_back(sig);
+    }
+  }
+  const std::vector<int>& resets = reset_signals != nullptr ? *reset_signals : all_signals;
+  const int* const reset_list = resets.data();
+  const size_t reset_count = resets.size();
   volatile int child_errno = 0;
   volatile int child_stage = kStageNone;
 
   pid_t pid = vfork();
   if (pid == 0) {
     // The child shares our memory until it execs: syscalls only, then _exit.
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
-    }
+    // (A handler would also be reset by exec, but could run here first.)
+    for (size_t i = 0; i < reset_count; ++i) sigaction(reset_list[i], &dfl, nullptr);
     // Its own process group, not its own session: with the scheduler's
     // autogroups on (Debian's default), every setsid() creates a scheduling
     // group of its own, which costs ~0.2 ms of CPU per script and gives each

@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <vector>
+
 #include "core/status.h"
 #include "core/wire.h"
 
@@ -21,6 +23,13 @@ struct SpawnFds {
   int exec_fd;  // opened by the worker, checked; executed as is
 };
 
-StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds);
+// The signals whose disposition is not SIG_DFL in this process right now
+// (ignored, or handled): all the child has to reset before exec.
+std::vector<int> NonDefaultSignals();
+
+// `reset_signals`: what NonDefaultSignals() returned, if the caller's
+// dispositions have not changed since; null resets every signal.
+StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds,
+                            const std::vector<int>* reset_signals = nullptr);
 
 }  // namespace cppcgi

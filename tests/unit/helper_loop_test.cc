@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "core/wire.h"
 #include "proc/channel.h"
 #include "proc/helper_main.h"
+#include "proc/spawn.h"
 
 namespace cppcgi {
 namespace {
@@ -187,6 +189,28 @@ TEST_F(HelperLoopTest, StartsManyScriptsWithoutWaitingForAny) {
     runs[i].in.reset();
     EXPECT_EQ(ReadAll(runs[i].out.get()), line);
   }
+}
+
+TEST_F(HelperLoopTest, ScriptInheritsNoIgnoredSignalOrHandler) {
+  // The helper ignores SIGPIPE (and, in httpd, SIGUSR1 and SIGWINCH): the
+  // script must start with every disposition at its default.
+  // (cat installs no handler of its own, unlike grep or sh.)
+  Run run = Spawn({"/bin/cat", "/proc/self/status"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  std::string status = ReadAll(run.out.get());
+  EXPECT_NE(status.find("\nSigIgn:\t0000000000000000\n"), std::string::npos) << status;
+  EXPECT_NE(status.find("\nSigCgt:\t0000000000000000\n"), std::string::npos) << status;
+}
+
+TEST(NonDefaultSignalsTest, ListsIgnoredAndHandledSignalsOnly) {
+  struct sigaction ign {}, old_usr2 {};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGUSR2, &ign, &old_usr2);
+  std::vector<int> list = NonDefaultSignals();
+  sigaction(SIGUSR2, &old_usr2, nullptr);
+  EXPECT_NE(std::find(list.begin(), list.end(), SIGUSR2), list.end());
+  EXPECT_EQ(std::find(list.begin(), list.end(), SIGTTOU), list.end());  // default here
+  EXPECT_EQ(std::find(list.begin(), list.end(), SIGKILL), list.end());
 }
 
 TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnProcessGroup) {
