@@ -20,6 +20,7 @@
 #include "core/unique_fd.h"
 #include "glue/server_config.h"
 #include "proc/helper_main.h"
+#include "proc/memory_trim.h"
 #include "proc/process_tree.h"
 #include "proc/script_counters.h"
 #include "proc/shared_stats.h"
@@ -151,6 +152,8 @@ void CloseAllExcept(const std::vector<int>& keep) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   prctl(PR_SET_NAME, "cppcgi-helper");  // what ps -o comm and top show
   if (getppid() != pool->parent_pid) _exit(0);
+  // Set up: httpd's code and its modules' are not needed any more (memory_trim.h).
+  DropCleanFileMappings();
 
   HelperOptions options;
   options.listen_fd = listen_fd;

@@ -40,8 +40,11 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
   if (s == nullptr) return -1;
   Bump(s->scripts_started);
   s->scripts_running.fetch_add(1, std::memory_order_relaxed);
-  // Start the search at a pid-derived place so helpers rarely contend.
-  size_t start = static_cast<size_t>(pid) % kRunningSlots;
+  // Each helper searches from a place of its own (so helpers rarely
+  // contend) and takes the first free row: it touches only as many rows as
+  // it runs scripts at once. (Starting from the script's pid walked the whole
+  // table over time: 350 kB more resident in every helper.)
+  size_t start = (static_cast<size_t>(helper) * 2654435761u) % kRunningSlots;
   for (size_t i = 0; i < kRunningSlots; ++i) {
     size_t idx = (start + i) % kRunningSlots;
     RunningEntry& e = s->running[idx];
