@@ -67,6 +67,18 @@ class Apache:
     def start(self):
         self.srv.start()
 
+    def helper_memory(self):
+        """(RSS kB, PSS kB) of each mod_cppcgi helper of this server."""
+        out = []
+        for pid in self.srv.helper_pids():
+            try:
+                with open(f"/proc/{pid}/smaps_rollup") as f:
+                    fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.endswith("kB\n")}
+                out.append((fields["Rss"], fields["Pss"]))
+            except (OSError, KeyError, ValueError):
+                pass
+        return out
+
 
     def stop(self):
         self.srv.stop()
@@ -248,6 +260,7 @@ def main():
     servers = [makers[name]() for name in args.servers.split(",")]
     results = {}  # (server, workload, c) -> list of runs
     ceilings = {}
+    helper_memory = []
     try:
         for s in servers:
             s.start()
@@ -263,6 +276,10 @@ def main():
                                  else ""), file=sys.stderr)
                     if workload == "hello":
                         ceilings.setdefault(c, []).append(spawn_ceiling(site, c, args.seconds))
+        # After every workload has run through them: what each helper holds.
+        for s in servers:
+            if hasattr(s, "helper_memory"):
+                helper_memory += s.helper_memory()
     finally:
         for s in servers:
             try:
@@ -291,6 +308,10 @@ def main():
             if workload == "hello" and c in ceilings:
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
                       f"{statistics.median(ceilings[c]):.0f} | | | | | 1.00 | |")
+    if helper_memory:
+        print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
+              + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "
+              + ", ".join(f"{pss / 1024:.1f}" for _, pss in helper_memory) + " MiB)")
 
 
 if __name__ == "__main__":
