@@ -137,6 +137,9 @@ std::string FrameReceiver::TakeFrame() {
   size_t total = wire::kHeaderSize + header->length;
   std::string frame = buf_.substr(0, total);
   buf_.erase(0, total);
+  // A connection is kept between requests: it must not keep the room its
+  // largest request needed (a helper may hold hundreds of them).
+  if (buf_.empty()) std::string().swap(buf_);
   return frame;
 }
 

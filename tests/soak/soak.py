@@ -14,8 +14,9 @@ helper gets SIGKILL, every 12 s a graceful restart. Afterwards:
     have been on was killed while it was in flight; none may fail because of
     a graceful restart);
   - no zombie and no process left below the helpers; nothing left after stop;
-  - fd counts of workers and helpers no higher than after warm-up; helper
-    RSS under 8 MiB, worker RSS growth under 16 MiB;
+  - fd counts of workers and helpers no higher than after warm-up (sockets:
+    but for one kept helper connection per worker thread); helper
+    RSS under 4 MiB, worker RSS growth under 16 MiB;
   - no sanitizer report, crash or CPPCGI0014 in the error log.
 Exit status 0 only if all of that holds. Prints a Markdown summary."""
 
@@ -61,31 +62,56 @@ ScriptAlias /idle/ "{root}/idle/"
 """
 
 
-def proc_figures(pid):
+def proc_figures(srv, pid):
+    """(fds other than sockets, sockets, threads, RSS kB) of a process, or None."""
+    counts = srv._fd_count(pid)
     try:
-        fds = len(os.listdir(f"/proc/{pid}/fd"))
         with open(f"/proc/{pid}/status") as f:
             rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-        return fds, rss
     except (OSError, StopIteration, ValueError):
         return None
+    return None if counts is None else (*counts, rss)
+
+
+FILES, SOCKETS, RSS, THREADS = 1, 2, 3, 4
 
 
 def figures(srv):
-    """Max fd count and max RSS (kB) of workers and of helpers."""
+    """Per role (workers, helpers): count, max fds other than sockets, max
+    sockets, max RSS (kB), and all their threads."""
     helpers = set(srv.helper_pids())
-    out = {"workers": [0, 0, 0], "helpers": [0, 0, 0]}  # count, max fds, max rss
+    out = {"workers": [0, 0, 0, 0, 0], "helpers": [0, 0, 0, 0, 0]}
     for p in srv.process_tree():
         if p["ppid"] != srv.parent_pid or p["state"] == "Z":
             continue
-        f = proc_figures(p["pid"])
+        f = proc_figures(srv, p["pid"])
         if f is None:
             continue
+        files, sockets, threads, rss = f
         row = out["helpers" if p["pid"] in helpers else "workers"]
         row[0] += 1
-        row[1] = max(row[1], f[0])
-        row[2] = max(row[2], f[1])
+        row[FILES] = max(row[FILES], files)
+        row[SOCKETS] = max(row[SOCKETS], sockets)
+        row[RSS] = max(row[RSS], rss)
+        row[THREADS] += threads
     return out
+
+
+def fd_problems(before, after):
+    """Fds other than sockets: none more than after warm-up. Sockets: a
+    worker thread may keep one helper connection between requests, so a
+    worker may hold one more per thread, a helper one more per worker thread."""
+    problems = []
+    allowed = {"workers": after["workers"][THREADS] // max(after["workers"][0], 1),
+               "helpers": after["workers"][THREADS]}
+    for role in ("workers", "helpers"):
+        if after[role][FILES] > before[role][FILES]:
+            problems.append(f"{role}: up to {after[role][FILES]} fds other than sockets after the soak, "
+                            f"{before[role][FILES]} after warm-up")
+        if after[role][SOCKETS] > before[role][SOCKETS] + allowed[role]:
+            problems.append(f"{role}: up to {after[role][SOCKETS]} sockets after the soak, "
+                            f"{before[role][SOCKETS]} after warm-up (+{allowed[role]} allowed)")
+    return problems
 
 
 class Soak:
@@ -192,8 +218,7 @@ def main():
         deadline = time.time() + 10
         while True:
             after = figures(srv)
-            if (after["helpers"][0] == 2 and after["workers"][1] <= before["workers"][1]
-                    and after["helpers"][1] <= before["helpers"][1]) or time.time() > deadline:
+            if (after["helpers"][0] == 2 and not fd_problems(before, after)) or time.time() > deadline:
                 break
             time.sleep(0.5)
     finally:
@@ -207,13 +232,11 @@ def main():
             problems.append("error log: " + line)
     if soak.unexplained:
         problems.append(f"{len(soak.unexplained)} unexplained failures: {soak.unexplained[:10]}")
-    for role in ("workers", "helpers"):
-        if after[role][1] > before[role][1]:
-            problems.append(f"{role}: up to {after[role][1]} fds after the soak, {before[role][1]} after warm-up")
-    if after["helpers"][2] > 8 * 1024:
-        problems.append(f"a helper's RSS is {after['helpers'][2]} kB (limit 8 MiB)")
-    if after["workers"][2] > before["workers"][2] + 16 * 1024:
-        problems.append(f"worker RSS grew from {before['workers'][2]} to {after['workers'][2]} kB")
+    problems += fd_problems(before, after)
+    if after["helpers"][RSS] > 4 * 1024:
+        problems.append(f"a helper's RSS is {after['helpers'][RSS]} kB (limit 4 MiB)")
+    if after["workers"][RSS] > before["workers"][RSS] + 16 * 1024:
+        problems.append(f"worker RSS grew from {before['workers'][RSS]} to {after['workers'][RSS]} kB")
 
     total_ok = sum(soak.ok.values())
     ids = collections.Counter(i for line in log.splitlines() for i in re.findall(r"CPPCGI\d{4}", line))
@@ -225,11 +248,11 @@ def main():
         print(f"| {kind} | {soak.ok[kind]} | {soak.explained[kind]} | {unexplained[kind]} |")
     print(f"| **all** | {total_ok} | {sum(soak.explained.values())} | {len(soak.unexplained)} |\n")
     print(f"Helpers killed: {len(soak.kills)}; graceful restarts: {len(soak.restarts)}.\n")
-    print("| Processes | Count | Max fds | Max RSS (kB) |")
-    print("|---|---|---|---|")
+    print("| Processes | Count | Max fds (not sockets) | Max sockets | Max RSS (kB) |")
+    print("|---|---|---|---|---|")
     for label, fig in (("workers, after warm-up", before["workers"]), ("workers, after the soak", after["workers"]),
                        ("helpers, after warm-up", before["helpers"]), ("helpers, after the soak", after["helpers"])):
-        print(f"| {label} | {fig[0]} | {fig[1]} | {fig[2]} |")
+        print(f"| {label} | {fig[0]} | {fig[FILES]} | {fig[SOCKETS]} | {fig[RSS]} |")
     print("\nError-log lines by id: " + ", ".join(f"{k} {v}" for k, v in sorted(ids.items())))
     if problems:
         print("\nFAILED:\n" + "\n".join("- " + p for p in problems))
