@@ -28,9 +28,6 @@ namespace cppcgi {
 namespace {
 
 constexpr int kReplyTimeoutMs = 1000;
-// Workers keep their connection between requests (idle_connection.h); past
-// this many, a connection is closed after its exit report instead.
-constexpr size_t kMaxKeptConnections = 512;
 constexpr int64_t kDrainIdleLimitUs = 60 * 1000000LL;
 
 int64_t NowUs() {
@@ -279,7 +276,7 @@ void Helper::Reap() {
     wire::Exited exited{status, wall_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
     auto frame = wire::Encode(exited);
     if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_ ||
-        conns_.size() > kMaxKeptConnections) {
+        conns_.size() > opt_.max_kept_connections) {
       CloseConnection(child.conn_fd);
     }
   }

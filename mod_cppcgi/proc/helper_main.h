@@ -20,6 +20,9 @@ struct HelperOptions {
   int listen_fd = -1;    // listening AF_UNIX stream socket, shared by all helpers
   int lifeline_fd = -1;  // read end of a pipe whose write end only httpd's parent holds
   int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
+  // Workers keep their connection between requests (idle_connection.h); past
+  // this many connections, one is closed after its exit report instead.
+  size_t max_kept_connections = 512;
   ScriptCounters* counters = nullptr;  // shared running-script counts (caps); may be null
   SharedStats* stats = nullptr;        // server-wide statistics and running-scripts table; may be null
   std::function<void(HelperLogLevel, std::string_view)> log;

@@ -49,6 +49,7 @@ class HelperLoopTest : public ::testing::Test {
       o.listen_fd = listen_fd.get();
       o.lifeline_fd = lifeline->first.get();
       o.kill_grace_ms = 500;
+      o.max_kept_connections = max_kept_connections_;
       _exit(RunHelper(o));
     }
     lifeline_ = std::move(lifeline->second);
@@ -63,6 +64,8 @@ class HelperLoopTest : public ::testing::Test {
     unlink(path_.c_str());
     rmdir(dir_.c_str());
   }
+
+  size_t max_kept_connections_ = 512;  // set before SetUp by a derived fixture
 
   struct Run {
     UniqueFd conn;
@@ -269,6 +272,33 @@ TEST_F(HelperLoopTest, OneConnectionServesRequestAfterRequest) {
   ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
   EXPECT_EQ(ReadAll(run.out.get()), "second\n");
   EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+}
+
+class HelperLoopOneKeptTest : public HelperLoopTest {
+ protected:
+  HelperLoopOneKeptTest() { max_kept_connections_ = 1; }
+};
+
+TEST_F(HelperLoopOneKeptTest, PastTheCapAConnectionIsClosedAfterItsExitReport) {
+  // Another worker's connection is already there: two connections, one kept at most.
+  auto other = ConnectUnix(path_, 2000);
+  ASSERT_TRUE(other.ok());
+  Run run = Spawn({"/bin/echo", "once"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  EXPECT_EQ(ReadAll(run.out.get()), "once\n");
+  ASSERT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+  // Closed after the report: the next request on it is refused unread (the
+  // worker then sends it on a new connection).
+  Status sent = SendRequest(run, {"/bin/echo", "twice"});
+  int err = sent.sys_errno();
+  if (sent.ok()) {
+    auto reply = run.rx.ReceiveMessage(run.conn.get(), 2000);
+    ASSERT_FALSE(reply.ok());
+    err = reply.status().sys_errno();
+  }
+  EXPECT_TRUE(err == EPIPE || err == ECONNRESET) << err;
+  run.in.reset();
+  EXPECT_EQ(ReadAll(run.out.get()), "");
 }
 
 TEST_F(HelperLoopTest, IdleConnectionIsClosedWhenDrainingAndTheRequestIsNotRead) {
