@@ -103,6 +103,22 @@ class HelperLoopTest : public ::testing::Test {
     return sent;
   }
 
+  // A request on a connection the helper has closed: sending fails with
+  // EPIPE, or the answer with ECONNRESET (it was never read), and nothing
+  // runs: stdout reaches EOF (its far end went with the request) empty.
+  static void ExpectRefusedUnread(Run& run, std::vector<std::string> argv) {
+    Status sent = SendRequest(run, std::move(argv));
+    int err = sent.sys_errno();
+    if (sent.ok()) {
+      auto reply = run.rx.ReceiveMessage(run.conn.get(), 2000);
+      ASSERT_FALSE(reply.ok());
+      err = reply.status().sys_errno();
+    }
+    EXPECT_TRUE(err == EPIPE || err == ECONNRESET) << err;
+    run.in.reset();
+    EXPECT_EQ(ReadAll(run.out.get()), "");
+  }
+
   static wire::Message Receive(Run& run, int timeout_ms = 5000) {
     auto m = run.rx.ReceiveMessage(run.conn.get(), timeout_ms);
     EXPECT_TRUE(m.ok()) << m.status().ToString();
@@ -289,16 +305,7 @@ TEST_F(HelperLoopOneKeptTest, PastTheCapAConnectionIsClosedAfterItsExitReport) {
   ASSERT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
   // Closed after the report: the next request on it is refused unread (the
   // worker then sends it on a new connection).
-  Status sent = SendRequest(run, {"/bin/echo", "twice"});
-  int err = sent.sys_errno();
-  if (sent.ok()) {
-    auto reply = run.rx.ReceiveMessage(run.conn.get(), 2000);
-    ASSERT_FALSE(reply.ok());
-    err = reply.status().sys_errno();
-  }
-  EXPECT_TRUE(err == EPIPE || err == ECONNRESET) << err;
-  run.in.reset();
-  EXPECT_EQ(ReadAll(run.out.get()), "");
+  ExpectRefusedUnread(run, {"/bin/echo", "twice"});
 }
 
 TEST_F(HelperLoopTest, IdleConnectionIsClosedWhenDrainingAndTheRequestIsNotRead) {
@@ -314,17 +321,7 @@ TEST_F(HelperLoopTest, IdleConnectionIsClosedWhenDrainingAndTheRequestIsNotRead)
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   Run run;
   run.conn = std::move(*conn);
-  Status sent = SendRequest(run, {"/bin/echo", "late"});
-  int err = sent.sys_errno();
-  if (sent.ok()) {
-    auto reply = run.rx.ReceiveMessage(run.conn.get(), 2000);
-    ASSERT_FALSE(reply.ok());
-    err = reply.status().sys_errno();
-  }
-  EXPECT_TRUE(err == EPIPE || err == ECONNRESET) << err;
-  // Nothing ran: stdout reaches EOF (its far end went with the unread request) without output.
-  run.in.reset();
-  EXPECT_EQ(ReadAll(run.out.get()), "");
+  ExpectRefusedUnread(run, {"/bin/echo", "late"});
 }
 
 TEST_F(HelperLoopTest, SigtermEndsScriptsThenTheHelper) {
