@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/log_ids.h"
 
@@ -35,6 +36,13 @@ bool WriteAll(int fd, const char* data, size_t len) {
 bool HasBodyOfUnknownLength(request_rec* r) {
   return apr_table_get(r->headers_in, "Content-Length") == nullptr &&
          apr_table_get(r->headers_in, "Transfer-Encoding") != nullptr;
+}
+
+bool HasNoRequestBody(request_rec* r) {
+  if (r->main != nullptr || r->connection->master != nullptr || r->proto_num >= 2000) return false;
+  if (apr_table_get(r->headers_in, "Transfer-Encoding") != nullptr) return false;
+  const char* length = apr_table_get(r->headers_in, "Content-Length");
+  return length == nullptr || std::strcmp(length, "0") == 0;
 }
 
 int SpoolRequestBody(request_rec* r, SpooledBody* out) {

@@ -23,6 +23,11 @@ struct SpooledBody {
 // True for a request body whose length the request does not state.
 bool HasBodyOfUnknownLength(request_rec* r);
 
+// True for an HTTP/1.x request that has no body: neither Content-Length nor
+// Transfer-Encoding (RFC 9112 §6.3), or Content-Length: 0. Its script's
+// stdin can be /dev/null. False for subrequests and HTTP/2 streams.
+bool HasNoRequestBody(request_rec* r);
+
 // Reads the whole body. Returns OK, or the HTTP status for a failed read.
 int SpoolRequestBody(request_rec* r, SpooledBody* out);
 

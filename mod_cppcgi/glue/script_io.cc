@@ -116,6 +116,8 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
   if (body.spooled) {
     body_done_ = true;  // nothing more to read from the client
     pending_in_ = std::move(body.memory);
+  } else if (HasNoRequestBody(r_)) {
+    body_done_ = true;  // stdin is /dev/null: no pipe to feed
   }
   int status = Start(request, std::move(exec_fd));
   spool_file_.reset();  // the script has its own descriptor of it now
@@ -195,13 +197,10 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_SERVICE_UNAVAILABLE;
   }
   pid_ = started->pid;
-  // The helper connection too: its kExited report is read inside the pump,
-  // and waited for with a deadline (a blocking recvmsg would ignore it).
   // Our pipe ends are fresh, with no other status flag: set, no need to get.
   for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) {
     if (fd >= 0) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
   }
-  (void)SetNonBlocking(helper_.get(), true);  // a kept connection already is
   return OK;
 }
 
@@ -227,11 +226,14 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
       auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
       if (!conn.ok()) return conn.status();
       helper_ = std::move(*conn);
+      // Its exit report is read inside the pump, and waited for with a
+      // deadline (a blocking recvmsg would ignore it). A kept one already is.
+      (void)SetNonBlocking(helper_.get(), true);
     }
     Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs);
     // EPIPE here is the same case as a reset: nothing was read.
     if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
-    if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs);
+    if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs, /*wait_first=*/true);
     // A kept connection its helper has closed meanwhile (graceful restart,
     // helper death): the request was not read, so send it on a new one.
     if (reply.ok() || !reuse || reply.status().sys_errno() != ECONNRESET) break;
@@ -325,6 +327,7 @@ void ScriptRun::ReadStderr() {
     if (n > 0) {
       stderr_lines_.Feed(std::string_view(buf, static_cast<size_t>(n)),
                          [this](std::string_view l) { LogStderrLine(l); });
+      if (static_cast<size_t>(n) < sizeof buf) return;  // emptied: poll says when there is more
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -511,6 +514,8 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       break;
     }
     if (phase_ == Phase::kBody && PassToClient(chunk.data(), chunk.size()) == Step::kStop) return Step::kStop;
+    // A short read emptied the pipe: poll says when there is more (no read just for EAGAIN).
+    if (static_cast<size_t>(n) < sizeof buf) return Step::kContinue;
   }
 }
 
@@ -554,7 +559,9 @@ int ScriptRun::Pump() {
     int wait_ms = PollTimeoutMs();
     bool grace_limited = (exited_ || !stdout_r_) && wait_ms >= kDrainGraceMs;
     if (grace_limited) wait_ms = kDrainGraceMs;
-    int ready = ::poll(fds, n, 0);
+    // With output passed on but not flushed, first look whether more is
+    // ready; otherwise there is nothing to flush and we can wait at once.
+    int ready = unflushed_ ? ::poll(fds, n, 0) : 0;
     if (ready == 0) {
       Flush();  // about to wait for the script: let the client see what we have
       if (client_gone_) break;

@@ -143,8 +143,11 @@ std::string FrameReceiver::TakeFrame() {
   return frame;
 }
 
-StatusOr<wire::Message> FrameReceiver::ReceiveMessage(int fd, int timeout_ms) {
+StatusOr<wire::Message> FrameReceiver::ReceiveMessage(int fd, int timeout_ms, bool wait_first) {
   int64_t deadline = NowMs() + timeout_ms;
+  if (wait_first && !HasBufferedFrame(nullptr)) {
+    if (Status st = WaitFor(fd, POLLIN, deadline); !st.ok()) return st;
+  }
   for (;;) {
     Status error;
     Result r = ReadSome(fd, &error);

@@ -27,8 +27,10 @@ class FrameReceiver {
 
   // One recvmsg() (non-blocking use), then reports whether a frame is complete.
   Result ReadSome(int fd, Status* error);
-  // Blocking use: waits up to timeout_ms for a complete frame.
-  StatusOr<wire::Message> ReceiveMessage(int fd, int timeout_ms);
+  // Blocking use: waits up to timeout_ms for a complete frame. wait_first:
+  // an answer cannot be there yet (one was just asked for), so poll before
+  // the first recvmsg instead of after a certain EAGAIN.
+  StatusOr<wire::Message> ReceiveMessage(int fd, int timeout_ms, bool wait_first = false);
 
   // After kFrame: removes the first frame (header + payload) from the buffer.
   std::string TakeFrame();

@@ -103,6 +103,7 @@ class Helper {
   std::map<pid_t, Child> children_;
   std::vector<Doomed> doomed_;
   std::vector<int> reset_signals_;  // what a script must not inherit: NonDefaultSignals()
+  pid_t self_ = 0;                   // this helper's pid, read once in Run()
 };
 
 void Helper::StopAccepting() {
@@ -189,9 +190,8 @@ void Helper::EndTree(pid_t root, int64_t now) {
 // Shutdown: processes scripts left behind when they exited (background jobs,
 // daemons) were adopted by this helper; they end with it.
 void Helper::EndOrphans(int64_t now) {
-  pid_t self = getpid();
-  for (pid_t p : Descendants(self)) {
-    if (children_.count(p) == 0 && ParentOf(p) == self) EndTree(p, now);
+  for (pid_t p : Descendants(self_)) {
+    if (children_.count(p) == 0 && ParentOf(p) == self_) EndTree(p, now);
   }
 }
 
@@ -216,7 +216,7 @@ void Helper::HandleFrame(Connection& conn) {
       reply = wire::Started{*pid};
       conn.child = *pid;
       int64_t now = NowUs();
-      int row = ScriptStarted(opt_.stats, *pid, getpid(), req->dir_slot, now, req->request, req->client);
+      int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client);
       children_[*pid] = Child{fd, req->dir_slot, now, 0, row};
     } else {
       Release(opt_.counters, req->dir_slot);
@@ -298,7 +298,6 @@ void Helper::OnSignal() {
 }
 
 void Helper::KillOverdue(int64_t now) {
-  pid_t self = getpid();
   for (auto it = doomed_.begin(); it != doomed_.end();) {
     if (it->kill_at_us > now) {
       ++it;
@@ -308,7 +307,7 @@ void Helper::KillOverdue(int64_t now) {
     // processes still below this helper (a pid may have been reused).
     std::vector<pid_t> left;
     for (pid_t p : it->pids) {
-      if (IsDescendantOf(p, self)) left.push_back(p);
+      if (IsDescendantOf(p, self_)) left.push_back(p);
     }
     for (pid_t q : Descendants(left)) left.push_back(q);  // one /proc scan for the whole tree
     if (children_.count(it->root) != 0) ::kill(-it->root, SIGKILL);
@@ -339,6 +338,7 @@ int Helper::Run() {
   sigemptyset(&mask);
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return 2;
+  self_ = getpid();
   signal(SIGPIPE, SIG_IGN);
   reset_signals_ = NonDefaultSignals();  // dispositions stay as they are from here on
   signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));

@@ -437,6 +437,21 @@ def test_c10_stdin_is_at_eof_without_a_body(adv):
     assert time.time() - start < 2
 
 
+@pytest.mark.parametrize("method,body,expected", [
+    ("GET", None, b"chr 0"),         # no body: /dev/null, no pipe
+    ("POST", b"", b"chr 0"),          # Content-Length: 0, the same
+    ("POST", b"abc", b"fifo 3"),      # a body: the pipe it is fed through
+])
+def test_c10_stdin_is_dev_null_only_without_a_body(adv, method, body, expected):
+    script = PY + """import stat
+mode = os.fstat(0).st_mode
+kind = 'chr' if stat.S_ISCHR(mode) else 'fifo' if stat.S_ISFIFO(mode) else 'other'
+out.write(b'Content-Type: text/plain\\n\\n' + f'{kind} {len(sys.stdin.buffer.read())}'.encode())
+"""
+    status, _, reply = run_case(adv, "c10-kind", script, method=method, body=body)
+    assert (status, reply) == (200, expected)
+
+
 def test_c11_trickled_headers_time_out(adv):
     mark = adv.log_mark()
     script = PY + """import time
