@@ -1,5 +1,6 @@
 #include "proc/helper_main.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -28,6 +29,11 @@ namespace cppcgi {
 namespace {
 
 constexpr int kReplyTimeoutMs = 1000;
+// Worker connections live at fd numbers from here up. The fds passed for a
+// script arrive at the lowest free numbers, below them, so a spawn copies
+// only the low end of the fd table, however many connections are kept
+// (spawn.cc). Where RLIMIT_NOFILE is lower, they stay where accept put them.
+constexpr int kConnectionFdFloor = 256;
 constexpr int64_t kDrainIdleLimitUs = 60 * 1000000LL;
 
 int64_t NowUs() {
@@ -134,6 +140,13 @@ void Helper::AcceptAll() {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno != EAGAIN) Log(HelperLogLevel::kWarning, Status::System("accept", errno).ToString());
       return;
+    }
+    if (fd < kConnectionFdFloor) {
+      int high = ::fcntl(fd, F_DUPFD_CLOEXEC, kConnectionFdFloor);
+      if (high >= 0) {
+        ::close(fd);
+        fd = high;
+      }
     }
     UniqueFd owned(fd);
     ucred cred{};

@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -24,10 +27,12 @@ std::vector<char*> CStrings(const std::vector<std::string>& list) {
   return out;
 }
 
-enum Stage : int { kStageNone = 0, kStageChdir, kStageDup, kStageLimit, kStageExec };
+enum Stage : int { kStageNone = 0, kStageFdTable, kStageChdir, kStageDup, kStageLimit, kStageExec };
 
 const char* StageText(int stage) {
   switch (stage) {
+    case kStageFdTable:
+      return "give its own fd table to";
     case kStageChdir:
       return "chdir to the script's directory";
     case kStageDup:
@@ -37,6 +42,82 @@ const char* StageText(int stage) {
     default:
       return "exec";
   }
+}
+
+// What the child needs, built before clone(): it may only make syscalls.
+struct ChildArgs {
+  int max_fd;  // the highest of the four fds below
+  SpawnFds fds;
+  const char* cwd;
+  char* const* argv;
+  char* const* envp;
+  const std::pair<int, rlimit>* limits;
+  size_t limit_count;
+  const int* reset_list;
+  size_t reset_count;
+  sigset_t empty;
+  volatile int child_errno;
+  volatile int child_stage;
+};
+
+[[noreturn]] void ChildFailed(ChildArgs* a, int stage) {
+  a->child_errno = errno;
+  a->child_stage = stage;
+  _exit(127);
+}
+
+int ChildMain(void* arg) {
+  auto* a = static_cast<ChildArgs*>(arg);
+  // The fd table is shared with the (suspended) helper until here. Take a
+  // copy of only the fds up to the highest one the script needs: not the
+  // helper's kept worker connections, which it keeps at high numbers
+  // (helper_main.cc). Copying them all, as fork/vfork do, costs time per
+  // open fd on every spawn. Before Linux 5.9: a full copy.
+  if (syscall(SYS_close_range, static_cast<unsigned>(a->max_fd) + 1, ~0U, CLOSE_RANGE_UNSHARE) != 0 &&
+      unshare(CLONE_FILES) != 0) {
+    ChildFailed(a, kStageFdTable);
+  }
+  // The child shares our memory until it execs: syscalls only, then _exit.
+  // (A handler would also be reset by exec, but could run here first.)
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (size_t i = 0; i < a->reset_count; ++i) sigaction(a->reset_list[i], &dfl, nullptr);
+  // Its own process group, not its own session: with the scheduler's
+  // autogroups on (Debian's default), every setsid() creates a scheduling
+  // group of its own, which costs ~0.2 ms of CPU per script and gives each
+  // script as much CPU as all of httpd (measured: 2,270 vs 3,260 req/s).
+  setpgid(0, 0);
+  // The script adopts its orphaned descendants (kept across exec), so its
+  // whole tree stays below it and can be ended with it (process_tree.h).
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  if (dup2(a->fds.stdin_fd, 0) < 0 || dup2(a->fds.stdout_fd, 1) < 0 || dup2(a->fds.stderr_fd, 2) < 0)
+    ChildFailed(a, kStageDup);
+  if (a->cwd != nullptr && chdir(a->cwd) != 0) ChildFailed(a, kStageChdir);
+  for (size_t i = 0; i < a->limit_count; ++i) {
+    if (setrlimit(static_cast<__rlimit_resource_t>(a->limits[i].first), &a->limits[i].second) != 0)
+      ChildFailed(a, kStageLimit);
+  }
+  // Close-on-exec for every fd above 2, inherited ones included; exec_fd
+  // stays usable until execveat() itself has opened it.
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  sigprocmask(SIG_SETMASK, &a->empty, nullptr);
+  syscall(SYS_execveat, a->fds.exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
+  ChildFailed(a, kStageExec);
+}
+
+// The child's stack: one per thread, reused (CLONE_VFORK: the next spawn
+// on this thread starts only after the last child has exec'd or exited).
+char* ChildStackTop() {
+  constexpr size_t kStackSize = 64 * 1024;
+  constexpr size_t kGuard = 4096;
+  thread_local char* top = nullptr;
+  if (top == nullptr) {
+    void* p = mmap(nullptr, kStackSize + kGuard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    (void)mprotect(p, kGuard, PROT_NONE);  // stacks grow down: an overflow faults
+    top = static_cast<char*>(p) + kGuard + kStackSize;
+  }
+  return top;
 }
 
 }  // namespace
@@ -52,28 +133,24 @@ std::vector<int> NonDefaultSignals() {
 }
 
 StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, const std::vector<int>* reset_signals) {
+  int max_fd = 0;
   for (int fd : {fds.stdin_fd, fds.stdout_fd, fds.stderr_fd, fds.exec_fd}) {
     if (fd <= 2) return Status(Code::kInvalidArgument, "script fds must not be 0, 1 or 2 in the helper");
+    max_fd = std::max(max_fd, fd);
   }
   // Defence in depth: the worker checked it; it must still be a regular file.
   struct stat st;
   if (::fstat(fds.exec_fd, &st) != 0 || !S_ISREG(st.st_mode))
     return Status(Code::kInvalidArgument, "the executable passed for '" + request.path + "' is not a regular file");
 
-  // Everything the child needs is built before vfork(): it may only make syscalls.
   std::vector<char*> argv = CStrings(request.argv);
   std::vector<char*> envp = CStrings(request.env);
-  const char* volatile cwd = request.cwd.empty() ? nullptr : request.cwd.c_str();
-  sigset_t empty;
-  sigemptyset(&empty);
   std::vector<std::pair<int, rlimit>> limits;
   for (const wire::Limit& l : request.limits) {
     if (l.resource != RLIMIT_CPU && l.resource != RLIMIT_AS && l.resource != RLIMIT_NPROC)
       return Status(Code::kInvalidArgument, "unsupported resource limit " + std::to_string(l.resource));
     limits.emplace_back(l.resource, rlimit{static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)});
   }
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
   std::vector<int> all_signals;
   if (reset_signals == nullptr) {
     for (int sig = 1; sig < NSIG; ++sig) {
@@ -81,54 +158,29 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, con
     }
   }
   const std::vector<int>& resets = reset_signals != nullptr ? *reset_signals : all_signals;
-  const int* const reset_list = resets.data();
-  const size_t reset_count = resets.size();
-  volatile int child_errno = 0;
-  volatile int child_stage = kStageNone;
+  char* stack = ChildStackTop();
+  if (stack == nullptr) return Status::System("mmap for the spawn stack", errno);
 
-  pid_t pid = vfork();
-  if (pid == 0) {
-    // The child shares our memory until it execs: syscalls only, then _exit.
-    // (A handler would also be reset by exec, but could run here first.)
-    for (size_t i = 0; i < reset_count; ++i) sigaction(reset_list[i], &dfl, nullptr);
-    // Its own process group, not its own session: with the scheduler's
-    // autogroups on (Debian's default), every setsid() creates a scheduling
-    // group of its own, which costs ~0.2 ms of CPU per script and gives each
-    // script as much CPU as all of httpd (measured: 2,270 vs 3,260 req/s).
-    setpgid(0, 0);
-    // The script adopts its orphaned descendants (kept across exec), so its
-    // whole tree stays below it and can be ended with it (process_tree.h).
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
-    if (dup2(fds.stdin_fd, 0) < 0 || dup2(fds.stdout_fd, 1) < 0 || dup2(fds.stderr_fd, 2) < 0) {
-      child_errno = errno;
-      child_stage = kStageDup;
-      _exit(127);
-    }
-    if (cwd != nullptr && chdir(cwd) != 0) {
-      child_errno = errno;
-      child_stage = kStageChdir;
-      _exit(127);
-    }
-    for (const auto& [resource, value] : limits) {
-      if (setrlimit(static_cast<__rlimit_resource_t>(resource), &value) != 0) {
-        child_errno = errno;
-        child_stage = kStageLimit;
-        _exit(127);
-      }
-    }
-    // Close-on-exec for every fd above 2, inherited ones included; exec_fd
-    // stays usable until execveat() itself has opened it.
-    syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-    sigprocmask(SIG_SETMASK, &empty, nullptr);
-    syscall(SYS_execveat, fds.exec_fd, "", argv.data(), envp.data(), AT_EMPTY_PATH);
-    child_errno = errno;
-    child_stage = kStageExec;
-    _exit(127);
-  }
-  if (pid < 0) return Status::System("vfork", errno);
-  if (child_stage != kStageNone) {
-    int err = child_errno;
-    int stage = child_stage;
+  ChildArgs args{};
+  args.max_fd = max_fd;
+  args.fds = fds;
+  args.cwd = request.cwd.empty() ? nullptr : request.cwd.c_str();
+  args.argv = argv.data();
+  args.envp = envp.data();
+  args.limits = limits.data();
+  args.limit_count = limits.size();
+  args.reset_list = resets.data();
+  args.reset_count = resets.size();
+  sigemptyset(&args.empty);
+  args.child_stage = kStageNone;
+
+  // As vfork (no copy of our memory; we wait until it has exec'd), but on
+  // its own stack and sharing the fd table until it takes its small copy.
+  pid_t pid = clone(ChildMain, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
+  if (pid < 0) return Status::System("clone", errno);
+  if (args.child_stage != kStageNone) {
+    int err = args.child_errno;
+    int stage = args.child_stage;
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -1,6 +1,10 @@
-// Starts one CGI script with vfork() + execveat(exec_fd, "", AT_EMPTY_PATH):
+// Starts one CGI script with clone(CLONE_VM | CLONE_VFORK | CLONE_FILES), as
+// vfork() but on a stack of its own, then execveat(exec_fd, "", AT_EMPTY_PATH):
 // no copy of the helper's address space, and the file that runs is the one
 // the worker opened and checked (the script binary, or its interpreter).
+// The child's fd table starts as a copy of only the fds up to the highest of
+// the four it is given (close_range(CLOSE_RANGE_UNSHARE)), so the cost of a
+// spawn does not grow with the number of fds open above them.
 // The script gets the given pipe ends as 0, 1 and 2 and nothing else
 // (everything else is marked close-on-exec, inherited fds included), its own
 // process group (in the helper's session: see spawn.cc), an empty signal mask and default signal

@@ -1,0 +1,139 @@
+// SpawnScript itself, in this process: the child shares our fd table until
+// it takes its own copy of the low end of it, so what it does to its fds
+// (dup2 onto 0-2, close-on-exec for the rest) must never reach ours.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "core/unique_fd.h"
+#include "core/wire.h"
+#include "proc/channel.h"
+#include "proc/spawn.h"
+
+namespace cppcgi {
+namespace {
+
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+struct Identity {
+  dev_t dev;
+  ino_t ino;
+};
+
+Identity IdentityOf(int fd) {
+  struct stat st {};
+  EXPECT_EQ(::fstat(fd, &st), 0) << "fd " << fd;
+  return {st.st_dev, st.st_ino};
+}
+
+// Moves fd to the lowest free number at or above `at`.
+UniqueFd MoveTo(UniqueFd fd, int at) {
+  UniqueFd moved(::fcntl(fd.get(), F_DUPFD_CLOEXEC, at));
+  EXPECT_TRUE(moved.valid());
+  return moved;
+}
+
+wire::SpawnRequest Request(std::vector<std::string> argv) {
+  wire::SpawnRequest req;
+  req.path = argv[0];
+  req.cwd = "/";
+  req.argv = std::move(argv);
+  req.env = {"PATH=/usr/bin:/bin"};
+  return req;
+}
+
+// Waits for the script and returns its wait status.
+int Wait(pid_t pid) {
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+  return status;
+}
+
+TEST(SpawnScriptTest, HighNumberedFdsWorkAndTheCallersFdsAreUntouched) {
+  // The script's pipe ends and executable at high numbers, other fds open
+  // below and above them: everything the child needs lies in the copied
+  // range, and nothing of ours is replaced or closed.
+  Identity stdin_before = IdentityOf(0), stdout_before = IdentityOf(1), stderr_before = IdentityOf(2);
+  std::vector<UniqueFd> fillers;
+  for (int i = 0; i < 20; ++i) fillers.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  UniqueFd above = MoveTo(UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC)), 900);
+  auto in = MakePipe();
+  auto out = MakePipe();
+  auto err = MakePipe();
+  ASSERT_TRUE(in.ok() && out.ok() && err.ok());
+  UniqueFd script_in = MoveTo(std::move(in->first), 500);
+  UniqueFd script_out = MoveTo(std::move(out->second), 600);
+  UniqueFd script_err = MoveTo(std::move(err->second), 700);
+  UniqueFd exec_fd = MoveTo(UniqueFd(::open("/usr/bin/python3", O_RDONLY | O_CLOEXEC)), 800);
+  // Lists its fds above 2 (there must be none) and echoes stdin.
+  auto pid = SpawnScript(Request({"/usr/bin/python3", "-c",
+                                  "import os, sys\n"
+                                  "open_fds = []\n"
+                                  "for fd in range(3, 1024):\n"
+                                  "    try:\n"
+                                  "        os.fstat(fd)\n"
+                                  "        open_fds.append(fd)\n"
+                                  "    except OSError:\n"
+                                  "        pass\n"
+                                  "print(open_fds)\n"
+                                  "print(sys.stdin.read())\n"}),
+                         SpawnFds{script_in.get(), script_out.get(), script_err.get(), exec_fd.get()});
+  ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+  // Checked first: a child that changed our table would have left a pipe end
+  // at 0-2 here, and reading to EOF below would never end.
+  Identity stdin_after = IdentityOf(0), stdout_after = IdentityOf(1), stderr_after = IdentityOf(2);
+  ASSERT_TRUE(stdin_after.ino == stdin_before.ino && stdin_after.dev == stdin_before.dev &&
+              stdout_after.ino == stdout_before.ino && stdout_after.dev == stdout_before.dev &&
+              stderr_after.ino == stderr_before.ino && stderr_after.dev == stderr_before.dev)
+      << "the spawn changed the caller's fds 0-2";
+  script_in.reset();
+  script_out.reset();
+  script_err.reset();
+  ASSERT_EQ(::write(in->second.get(), "hi", 2), 2);
+  in->second.reset();
+  std::string output = ReadAll(out->first.get());
+  EXPECT_EQ(ReadAll(err->first.get()), "");
+  EXPECT_EQ(Wait(*pid), 0);
+  EXPECT_EQ(output, "[]\nhi\n");
+
+  // Still open here, and still close-on-exec only as we set it.
+  EXPECT_EQ(::fcntl(above.get(), F_GETFD), FD_CLOEXEC);
+  EXPECT_EQ(::fcntl(exec_fd.get(), F_GETFD), FD_CLOEXEC);
+  for (const UniqueFd& f : fillers) EXPECT_EQ(::fcntl(f.get(), F_GETFD), FD_CLOEXEC);
+}
+
+TEST(SpawnScriptTest, AFailureInTheChildIsReportedWithItsStage) {
+  auto out = MakePipe();
+  auto in = MakePipe();
+  ASSERT_TRUE(out.ok() && in.ok());
+  UniqueFd exec_fd(::open("/bin/true", O_RDONLY | O_CLOEXEC));
+  wire::SpawnRequest req = Request({"/bin/true"});
+  req.cwd = "/nonexistent-cppcgi-dir";
+  auto pid = SpawnScript(req, SpawnFds{in->first.get(), out->second.get(), out->second.get(), exec_fd.get()});
+  ASSERT_FALSE(pid.ok());
+  EXPECT_NE(pid.status().ToString().find("chdir to the script's directory of '/bin/true' failed"), std::string::npos)
+      << pid.status().ToString();
+  EXPECT_EQ(pid.status().sys_errno(), ENOENT);
+  // The parent's ends are intact after a failed child, too.
+  EXPECT_EQ(::fcntl(out->second.get(), F_GETFD), FD_CLOEXEC);
+}
+
+TEST(SpawnScriptTest, RefusesStdioNumbersAsScriptFds) {
+  UniqueFd exec_fd(::open("/bin/true", O_RDONLY | O_CLOEXEC));
+  auto pid = SpawnScript(Request({"/bin/true"}), SpawnFds{0, 1, 2, exec_fd.get()});
+  EXPECT_FALSE(pid.ok());
+}
+
+}  // namespace
+}  // namespace cppcgi
