@@ -74,68 +74,94 @@ bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos;
 
 }  // namespace
 
-StatusOr<std::string> Encode(const Message& message) {
+namespace {
+
+Type TypeOf(const SpawnRequest&) { return Type::kSpawn; }
+Type TypeOf(const Started&) { return Type::kStarted; }
+Type TypeOf(const SpawnFailed&) { return Type::kSpawnFailed; }
+Type TypeOf(const Exited&) { return Type::kExited; }
+
+Status PutPayload(Writer& w, const SpawnRequest& req) {
+  if (req.path.empty() || req.argv.empty()) return Status{Code::kInvalidArgument, "spawn request needs a path and argv[0]"};
+  for (const auto* s : {&req.path, &req.cwd}) {
+    if (HasNul(*s)) return Status{Code::kInvalidArgument, "NUL byte in a path"};
+  }
+  for (const auto* list : {&req.argv, &req.env}) {
+    for (const auto& s : *list) {
+      if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
+    }
+  }
+  size_t size = kHeaderSize + 64 + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
+                req.limits.size() * 20;
+  for (const auto* list : {&req.argv, &req.env}) {
+    for (const auto& s : *list) size += 4 + s.size();
+  }
+  w.out().reserve(size);  // one allocation for the frame
+  Status st;
+  if (st = w.PutString(req.path, kMaxPathLength, "script path"); !st.ok()) return st;
+  if (st = w.PutString(req.cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
+  if (st = w.PutList(req.argv, "argv"); !st.ok()) return st;
+  if (st = w.PutList(req.env, "environment"); !st.ok()) return st;
+  if (req.limits.size() > kMaxLimits) return Status{Code::kTooLarge, "too many resource limits"};
+  w.Put<uint32_t>(static_cast<uint32_t>(req.limits.size()));
+  for (const Limit& l : req.limits) {
+    w.Put<int32_t>(l.resource);
+    w.Put<uint64_t>(l.soft);
+    w.Put<uint64_t>(l.hard);
+  }
+  w.Put<uint32_t>(req.dir_slot);
+  w.Put<uint32_t>(req.dir_cap);
+  w.Put<uint32_t>(req.total_cap);
+  if (st = w.PutString(req.request, kMaxLabelLength, "request label"); !st.ok()) return st;
+  return w.PutString(req.client, kMaxLabelLength, "client label");
+}
+
+Status PutPayload(Writer& w, const Started& started) {
+  w.Put<int32_t>(started.pid);
+  return Status::Ok();
+}
+
+Status PutPayload(Writer& w, const SpawnFailed& failed) {
+  w.Put<int32_t>(failed.sys_errno);
+  if (Status st = w.PutString(failed.what, kMaxPathLength, "failure text"); !st.ok()) return st;
+  w.Put<uint8_t>(failed.busy ? 1 : 0);
+  return Status::Ok();
+}
+
+Status PutPayload(Writer& w, const Exited& exited) {
+  w.Put<int32_t>(exited.wait_status);
+  w.Put<int64_t>(exited.wall_us);
+  w.Put<int64_t>(exited.user_us);
+  w.Put<int64_t>(exited.sys_us);
+  w.Put<int64_t>(exited.max_rss_kb);
+  return Status::Ok();
+}
+
+template <typename M>
+StatusOr<std::string> EncodeOne(const M& message) {
   Writer w;
   w.Put<uint32_t>(kMagic);
   w.Put<uint16_t>(kVersion);
-  Type type = std::visit(
-      [](const auto& m) {
-        using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, SpawnRequest>) return Type::kSpawn;
-        if constexpr (std::is_same_v<M, Started>) return Type::kStarted;
-        if constexpr (std::is_same_v<M, SpawnFailed>) return Type::kSpawnFailed;
-        if constexpr (std::is_same_v<M, Exited>) return Type::kExited;
-      },
-      message);
-  w.Put<uint16_t>(static_cast<uint16_t>(type));
+  w.Put<uint16_t>(static_cast<uint16_t>(TypeOf(message)));
   w.Put<uint32_t>(0);  // length, patched below
-
-  Status st;
-  if (const auto* req = std::get_if<SpawnRequest>(&message)) {
-    if (req->path.empty() || req->argv.empty()) return Status{Code::kInvalidArgument, "spawn request needs a path and argv[0]"};
-    for (const auto* s : {&req->path, &req->cwd}) {
-      if (HasNul(*s)) return Status{Code::kInvalidArgument, "NUL byte in a path"};
-    }
-    for (const auto* list : {&req->argv, &req->env}) {
-      for (const auto& s : *list) {
-        if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
-      }
-    }
-    if (st = w.PutString(req->path, kMaxPathLength, "script path"); !st.ok()) return st;
-    if (st = w.PutString(req->cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
-    if (st = w.PutList(req->argv, "argv"); !st.ok()) return st;
-    if (st = w.PutList(req->env, "environment"); !st.ok()) return st;
-    if (req->limits.size() > kMaxLimits) return Status{Code::kTooLarge, "too many resource limits"};
-    w.Put<uint32_t>(static_cast<uint32_t>(req->limits.size()));
-    for (const Limit& l : req->limits) {
-      w.Put<int32_t>(l.resource);
-      w.Put<uint64_t>(l.soft);
-      w.Put<uint64_t>(l.hard);
-    }
-    w.Put<uint32_t>(req->dir_slot);
-    w.Put<uint32_t>(req->dir_cap);
-    w.Put<uint32_t>(req->total_cap);
-    if (st = w.PutString(req->request, kMaxLabelLength, "request label"); !st.ok()) return st;
-    if (st = w.PutString(req->client, kMaxLabelLength, "client label"); !st.ok()) return st;
-  } else if (const auto* started = std::get_if<Started>(&message)) {
-    w.Put<int32_t>(started->pid);
-  } else if (const auto* failed = std::get_if<SpawnFailed>(&message)) {
-    w.Put<int32_t>(failed->sys_errno);
-    if (st = w.PutString(failed->what, kMaxPathLength, "failure text"); !st.ok()) return st;
-    w.Put<uint8_t>(failed->busy ? 1 : 0);
-  } else if (const auto* exited = std::get_if<Exited>(&message)) {
-    w.Put<int32_t>(exited->wait_status);
-    w.Put<int64_t>(exited->wall_us);
-    w.Put<int64_t>(exited->user_us);
-    w.Put<int64_t>(exited->sys_us);
-    w.Put<int64_t>(exited->max_rss_kb);
-  }
+  if (Status st = PutPayload(w, message); !st.ok()) return st;
   std::string& out = w.out();
   size_t payload = out.size() - kHeaderSize;
   if (payload > kMaxPayload) return Status{Code::kTooLarge, "frame larger than the wire limit"};
   auto len = static_cast<uint32_t>(payload);
   std::memcpy(out.data() + 8, &len, sizeof len);
   return std::move(out);
+}
+
+}  // namespace
+
+StatusOr<std::string> Encode(const SpawnRequest& message) { return EncodeOne(message); }
+StatusOr<std::string> Encode(const Started& message) { return EncodeOne(message); }
+StatusOr<std::string> Encode(const SpawnFailed& message) { return EncodeOne(message); }
+StatusOr<std::string> Encode(const Exited& message) { return EncodeOne(message); }
+
+StatusOr<std::string> Encode(const Message& message) {
+  return std::visit([](const auto& m) { return EncodeOne(m); }, message);
 }
 
 StatusOr<FrameHeader> DecodeHeader(std::span<const uint8_t> bytes) {

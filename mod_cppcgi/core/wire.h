@@ -87,7 +87,13 @@ struct Exited {
 
 using Message = std::variant<SpawnRequest, Started, SpawnFailed, Exited>;
 
-// Serialises one message as a complete frame (header + payload).
+// Serialises one message as a complete frame (header + payload). One
+// overload per type: a SpawnRequest is encoded where it is, not first
+// copied into a Message.
+StatusOr<std::string> Encode(const SpawnRequest& message);
+StatusOr<std::string> Encode(const Started& message);
+StatusOr<std::string> Encode(const SpawnFailed& message);
+StatusOr<std::string> Encode(const Exited& message);
 StatusOr<std::string> Encode(const Message& message);
 
 // Parses and validates a frame header. kIncomplete if fewer than kHeaderSize bytes.
