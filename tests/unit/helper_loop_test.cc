@@ -22,6 +22,7 @@
 #include "proc/channel.h"
 #include "proc/helper_main.h"
 #include "proc/spawn.h"
+#include "open_fds_script.h"
 
 namespace cppcgi {
 namespace {
@@ -236,15 +237,8 @@ TEST_F(HelperLoopTest, ScriptSeesOnlyStdioAndOwnProcessGroup) {
   // fds 3..1023 that are open in the script (none may be), then whether it
   // leads its own process group but not a session of its own.
   Run run = Spawn({"/usr/bin/python3", "-c",
-                   "import os\n"
-                   "open_fds = []\n"
-                   "for fd in range(3, 1024):\n"
-                   "    try:\n"
-                   "        os.fstat(fd)\n"
-                   "        open_fds.append(fd)\n"
-                   "    except OSError:\n"
-                   "        pass\n"
-                   "print(open_fds, os.getpid() == os.getpgid(0) != os.getsid(0))\n"});
+                   std::string(test_scripts::kCollectOpenFdsPy) +
+                       "print(open_fds, os.getpid() == os.getpgid(0) != os.getsid(0))\n"});
   ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
   run.in.reset();
   EXPECT_EQ(ReadAll(run.out.get()), "[] True\n");

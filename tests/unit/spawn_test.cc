@@ -14,6 +14,7 @@
 #include "core/wire.h"
 #include "proc/channel.h"
 #include "proc/spawn.h"
+#include "open_fds_script.h"
 
 namespace cppcgi {
 namespace {
@@ -78,16 +79,7 @@ TEST(SpawnScriptTest, HighNumberedFdsWorkAndTheCallersFdsAreUntouched) {
   UniqueFd exec_fd = MoveTo(UniqueFd(::open("/usr/bin/python3", O_RDONLY | O_CLOEXEC)), 800);
   // Lists its fds above 2 (there must be none) and echoes stdin.
   auto pid = SpawnScript(Request({"/usr/bin/python3", "-c",
-                                  "import os, sys\n"
-                                  "open_fds = []\n"
-                                  "for fd in range(3, 1024):\n"
-                                  "    try:\n"
-                                  "        os.fstat(fd)\n"
-                                  "        open_fds.append(fd)\n"
-                                  "    except OSError:\n"
-                                  "        pass\n"
-                                  "print(open_fds)\n"
-                                  "print(sys.stdin.read())\n"}),
+                                  std::string(test_scripts::kCollectOpenFdsPy) + "print(open_fds)\nprint(sys.stdin.read())\n"}),
                          SpawnFds{script_in.get(), script_out.get(), script_err.get(), exec_fd.get()});
   ASSERT_TRUE(pid.ok()) << pid.status().ToString();
   // Checked first: a child that changed our table would have left a pipe end
