@@ -32,13 +32,13 @@ enum Stage : int { kStageNone = 0, kStageFdTable, kStageChdir, kStageDup, kStage
 const char* StageText(int stage) {
   switch (stage) {
     case kStageFdTable:
-      return "give its own fd table to";
+      return "set up the fd table";
     case kStageChdir:
       return "chdir to the script's directory";
     case kStageDup:
       return "set up stdin/stdout/stderr";
     case kStageLimit:
-      return "apply RLimit* to";
+      return "apply the RLimit* limits";
     default:
       return "exec";
   }
@@ -151,13 +151,9 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, con
       return Status(Code::kInvalidArgument, "unsupported resource limit " + std::to_string(l.resource));
     limits.emplace_back(l.resource, rlimit{static_cast<rlim_t>(l.soft), static_cast<rlim_t>(l.hard)});
   }
-  std::vector<int> all_signals;
-  if (reset_signals == nullptr) {
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) all_signals.push_back(sig);
-    }
-  }
-  const std::vector<int>& resets = reset_signals != nullptr ? *reset_signals : all_signals;
+  std::vector<int> own_list;
+  if (reset_signals == nullptr) own_list = NonDefaultSignals();  // the caller did not keep one
+  const std::vector<int>& resets = reset_signals != nullptr ? *reset_signals : own_list;
   char* stack = ChildStackTop();
   if (stack == nullptr) return Status::System("mmap for the spawn stack", errno);
 

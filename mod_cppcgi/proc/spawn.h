@@ -32,7 +32,7 @@ struct SpawnFds {
 std::vector<int> NonDefaultSignals();
 
 // `reset_signals`: what NonDefaultSignals() returned, if the caller's
-// dispositions have not changed since; null resets every signal.
+// dispositions have not changed since; null: it is worked out here.
 StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds,
                             const std::vector<int>* reset_signals = nullptr);
 
