@@ -25,11 +25,13 @@ from httpd_server import MODULES_DIR, HttpdServer, free_port  # noqa: E402
 TICK = os.sysconf("SC_CLK_TCK")
 WORKLOADS = {
     "hello": ("hello", None),              # tiny C CGI, short text response
+    "null": ("null", None),                # the same response without a C library: the server's own cost
     "sh": ("hello.sh", None),              # /bin/sh script
     "py": ("hello.py", None),              # python3 script
     "echo64k": ("echo", 64 * 1024),        # 64 KiB POST echoed back
     "big": ("big", None),                  # 1 MiB response
 }
+SPAWN_CEILING = ("hello", "null")  # workloads measured against a bare posix_spawn loop of the same program
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
 
@@ -41,6 +43,8 @@ def build_workloads(d):
     for name, flag in (("hello", "HELLO"), ("echo", "ECHO"), ("big", "BIG")):
         subprocess.run(["cc", "-O2", "-static", f"-D{flag}", "-o", os.path.join(cgi, name),
                         os.path.join(HERE, "workloads.c")], check=True)
+    subprocess.run(["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o",
+                    os.path.join(cgi, "null"), os.path.join(HERE, "nolibc_hello.c")], check=True)
     with open(os.path.join(cgi, "hello.sh"), "w") as f:
         f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nHello, World!\\n'\n")
     with open(os.path.join(cgi, "hello.py"), "w") as f:
@@ -225,8 +229,8 @@ def run_wrk(port, workload, conc, seconds, lua):
             "errors": int(errors.group(1)) if errors else 0, "socket_errors": sock_err.group(1) if sock_err else ""}
 
 
-def spawn_ceiling(site, workers, seconds):
-    out = subprocess.run([os.path.join(site, "spawnloop"), os.path.join(site, "cgi-bin", "hello"), str(workers),
+def spawn_ceiling(site, program, workers, seconds):
+    out = subprocess.run([os.path.join(site, "spawnloop"), os.path.join(site, "cgi-bin", program), str(workers),
                           str(seconds)], capture_output=True, text=True, timeout=seconds + 60, check=True)
     return float(out.stdout.strip())
 
@@ -236,7 +240,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=5, help="wrk duration per cell (default 5)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     ap.add_argument("--concurrency", default="1,8,32")
-    ap.add_argument("--workloads", default="hello,sh,py,echo64k,big")
+    ap.add_argument("--workloads", default="hello,null,sh,py,echo64k,big")
     ap.add_argument("--servers", default="cppcgi,cgid,cgi-prefork,lighttpd,nginx-fcgiwrap")
     ap.add_argument("--module", default=os.environ.get("CPPCGI_MODULE"))
     args = ap.parse_args()
@@ -274,8 +278,9 @@ def main():
                               f"p50 {r['p50']:.2f} ms p99 {r['p99']:.2f} ms {r['cpu_ms']:.2f} ms CPU/req"
                               + (f" ERRORS {r['errors']} {r['socket_errors']}" if r["errors"] or r["socket_errors"]
                                  else ""), file=sys.stderr)
-                    if workload == "hello":
-                        ceilings.setdefault(c, []).append(spawn_ceiling(site, c, args.seconds))
+                    if workload in SPAWN_CEILING:
+                        ceilings.setdefault((workload, c), []).append(
+                            spawn_ceiling(site, WORKLOADS[workload][0], c, args.seconds))
         # After every workload has run through them: what each helper holds.
         for s in servers:
             if hasattr(s, "helper_memory"):
@@ -300,14 +305,14 @@ def main():
                 med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
                 refs = results.get((ref, workload, c))
                 ratio = (statistics.median(r["rps"] / x["rps"] for r, x in zip(runs, refs)) if refs else None)
-                ceil = (med("rps") / statistics.median(ceilings[c])) if workload == "hello" and c in ceilings else None
+                ceil = med("rps") / statistics.median(ceilings[(workload, c)]) if (workload, c) in ceilings else None
                 errs = sum(r["errors"] for r in runs)
                 print(f"| {workload} | {c} | {s.name} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | "
                       f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
                       f"{'' if ceil is None else f'{ceil:.2f}'} | {errs} |")
-            if workload == "hello" and c in ceilings:
+            if (workload, c) in ceilings:
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
-                      f"{statistics.median(ceilings[c]):.0f} | | | | | 1.00 | |")
+                      f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | | 1.00 | |")
     if helper_memory:
         print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
               + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "

@@ -2,15 +2,16 @@
 """Where the CPU time of a CGI request goes, per component, on 127.0.0.1.
 
 Starts one Apache (event MPM) with mod_cppcgi and drives, with wrk, a small
-static file and the tiny C CGI (`hello`, as in bench.py), in interleaved
-rounds; then runs the spawn loop (spawnloop.c) alone. For each it prints the
-CPU time per request of httpd's processes (user and system, helpers not
-included), of the helpers themselves (their scripts not included) and of
-the whole machine (everything but idle), and, if `perf` is installed, the
-system calls and context switches per request in httpd. The difference
-between the two httpd rows is what httpd spends on a CGI request beyond
-serving a file; the machine row against the spawn loop's is everything
-mod_cppcgi, httpd and wrk add to running the CGI itself.
+static file, the tiny C CGI (`hello`, as in bench.py) and the same response
+without a C library (`null`), in interleaved rounds; then runs the spawn loop
+(spawnloop.c) of each program alone. For each it prints the CPU time per
+request of httpd's processes (user and system, helpers not included), of the
+helpers themselves (their scripts not included) and of the whole machine
+(everything but idle), and, if `perf` is installed, the system calls and
+context switches per request in httpd. The difference between a CGI's httpd
+row and the static file's is what httpd spends on a CGI request beyond
+serving a file; a CGI's machine row against its spawn loop's is everything
+mod_cppcgi, httpd and wrk add to running that CGI itself.
 
   python3 tests/bench/breakdown.py [--module build/mod_cppcgi.so] [--concurrency 8]
         [--seconds 5] [--rounds 3]
@@ -101,7 +102,10 @@ def main():
         cgi = srv.add_dir("cgi-bin")
         subprocess.run(["cc", "-O2", "-static", "-DHELLO", "-o", os.path.join(cgi, "hello"),
                         os.path.join(HERE, "workloads.c")], check=True)
-        os.chmod(os.path.join(cgi, "hello"), 0o755)
+        subprocess.run(["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o",
+                        os.path.join(cgi, "null"), os.path.join(HERE, "nolibc_hello.c")], check=True)
+        for program in ("hello", "null"):
+            os.chmod(os.path.join(cgi, program), 0o755)
         spawnloop = os.path.join(site, "spawnloop")
         subprocess.run(["cc", "-O2", "-o", spawnloop, os.path.join(HERE, "spawnloop.c")], check=True)
         with open(os.path.join(srv.add_dir("htdocs"), "hello.txt"), "w") as f:
@@ -109,17 +113,18 @@ def main():
         srv.mpm_conf = EVENT_MPM
         srv.extra_conf = f'ScriptAlias /cgi-bin/ "{srv.root}/cgi-bin/"\nKeepAlive On\n'
         srv.start()
-        cells = {"static file": "/hello.txt", "CGI (hello)": "/cgi-bin/hello"}
+        cells = {"static file": "/hello.txt", "CGI (hello)": "/cgi-bin/hello", "CGI (null)": "/cgi-bin/null"}
         results = {name: [] for name in cells}
-        loops = []
+        loops = {"hello": [], "null": []}
         for _ in range(args.rounds):
             for name, path in cells.items():
                 results[name].append(run_cell(srv, path, args.concurrency, args.seconds, use_perf))
-            m0 = machine_busy()
-            out = subprocess.run([spawnloop, os.path.join(cgi, "hello"), str(args.concurrency), str(args.seconds)],
-                                 capture_output=True, text=True, timeout=args.seconds + 60, check=True).stdout
-            rate = float(out.strip())
-            loops.append({"rps": rate, "machine": (machine_busy() - m0) * 1000 / max(rate * args.seconds, 1)})
+            for program, runs in loops.items():
+                m0 = machine_busy()
+                out = subprocess.run([spawnloop, os.path.join(cgi, program), str(args.concurrency), str(args.seconds)],
+                                     capture_output=True, text=True, timeout=args.seconds + 60, check=True).stdout
+                rate = float(out.strip())
+                runs.append({"rps": rate, "machine": (machine_busy() - m0) * 1000 / max(rate * args.seconds, 1)})
     finally:
         srv.stop()
         srv.cleanup()
@@ -134,8 +139,9 @@ def main():
         print(f"| {name} | {med(runs, 'rps'):.0f} | {fmt(med(runs, 'httpd_user'))} | {fmt(med(runs, 'httpd_sys'))} | "
               f"{fmt(med(runs, 'helpers'))} | {fmt(med(runs, 'machine'))} | {fmt(med(runs, 'syscalls'), 1)} | "
               f"{fmt(med(runs, 'switches'), 1)} |")
-    print(f"| spawn loop (posix_spawn + read + wait of hello) | {med(loops, 'rps'):.0f} | | | | "
-          f"{fmt(med(loops, 'machine'))} | | |")
+    for program, runs in loops.items():
+        print(f"| spawn loop (posix_spawn + read + wait of {program}) | {med(runs, 'rps'):.0f} | | | | "
+              f"{fmt(med(runs, 'machine'))} | | |")
 
 
 if __name__ == "__main__":
