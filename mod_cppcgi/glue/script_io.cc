@@ -27,6 +27,8 @@ constexpr size_t kReadChunk = 65536;
 constexpr int kDrainGraceMs = 1000;
 // After the output ended: how long the script has to exit before it is ended.
 constexpr int kExitGraceMs = 2000;
+// How often a waiting HTTP/2 stream looks whether its client reset it.
+constexpr int kStreamCheckMs = 200;
 // Output held back for a Range request, at most (beyond it: 200, streamed).
 constexpr size_t kRangeHoldLimit = 8u << 20;
 constexpr apr_off_t kBodyChunk = 65536;
@@ -70,6 +72,8 @@ ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
     apr_socket_t* sock = ap_get_conn_socket(c_);
     apr_os_sock_t fd;
     if (sock != nullptr && apr_os_sock_get(&fd, sock) == APR_SUCCESS) client_fd_ = fd;
+  } else {
+    watch_stream_ = true;  // an HTTP/2 stream: see Pump
   }
 }
 
@@ -77,8 +81,12 @@ int64_t ScriptRun::HeaderTimeLeftMs() const {
   return opt_.idle_timeout_ms - apr_time_as_msec(apr_time_now() - header_clock_);
 }
 
-int ScriptRun::PollTimeoutMs() const {
-  int64_t timeout = opt_.idle_timeout_ms;
+int ScriptRun::PollTimeoutMs(int64_t quiet_ms) const {
+  // The idle timeout counts from the start of the quiet stretch (quiet_ms
+  // ago: a stretch can span several sliced waits); the other limits have
+  // fixed deadlines.
+  int64_t timeout = opt_.idle_timeout_ms - quiet_ms;
+  if (timeout < 0) timeout = 0;
   // The whole header section must arrive within the idle timeout (counted
   // from the start, or from the last request-body write): a script that
   // trickles its headers, or chatters on stderr, cannot hold a worker.
@@ -521,6 +529,10 @@ ScriptRun::Step ScriptRun::ReadStdout() {
 
 int ScriptRun::Pump() {
   while (stdout_r_ || stderr_r_) {
+    if (watch_stream_ && c_->aborted) {
+      client_gone_ = true;  // the HTTP/2 client reset the stream
+      break;
+    }
     if (FillFromClient() == Step::kStop) break;
     if (phase_ == Phase::kHeaders && stdout_r_ && HeaderTimeLeftMs() <= 0) {
       timed_out_ = true;
@@ -556,9 +568,19 @@ int ScriptRun::Pump() {
     // complete), what is left open belongs to a process that may never close
     // it (a daemonised grandchild, a script lingering with stderr open):
     // read on only while it keeps coming, with pauses shorter than the grace.
-    int wait_ms = PollTimeoutMs();
-    bool grace_limited = (exited_ || !stdout_r_) && wait_ms >= kDrainGraceMs;
-    if (grace_limited) wait_ms = kDrainGraceMs;
+    int64_t quiet_ms = 0;
+    if (watch_stream_) {
+      apr_time_t now = apr_time_now();
+      if (!in_slice_) quiet_since_ = now;
+      quiet_ms = apr_time_as_msec(now - quiet_since_);
+    }
+    int wait_ms = PollTimeoutMs(quiet_ms);
+    int grace_left = static_cast<int>(std::max<int64_t>(kDrainGraceMs - quiet_ms, 0));
+    bool grace_limited = (exited_ || !stdout_r_) && wait_ms >= grace_left;
+    if (grace_limited) wait_ms = grace_left;
+    // An HTTP/2 stream waits in slices, looking at c->aborted between them.
+    bool sliced = watch_stream_ && wait_ms > kStreamCheckMs;
+    if (sliced) wait_ms = kStreamCheckMs;
     // With output passed on but not flushed, first look whether more is
     // ready; otherwise there is nothing to flush and we can wait at once.
     int ready = unflushed_ ? ::poll(fds, n, 0) : 0;
@@ -567,6 +589,11 @@ int ScriptRun::Pump() {
       if (client_gone_) break;
       ready = ::poll(fds, n, wait_ms);
     }
+    if (ready == 0 && sliced) {
+      in_slice_ = true;  // still quiet: the loop's top looks at c->aborted
+      continue;
+    }
+    in_slice_ = false;
     if (ready < 0) {
       if (errno == EINTR) continue;
       ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r_, CPPCGI_IO_ERROR "poll on the pipes of %s failed", r_->filename);

@@ -82,7 +82,7 @@ class ScriptRun {
   void CollectExitOrEnd();
   std::string ExitText() const;
   void LogStderrLine(std::string_view line);
-  int PollTimeoutMs() const;
+  int PollTimeoutMs(int64_t quiet_ms) const;
   int64_t HeaderTimeLeftMs() const;
   void Failed(std::string reason) {
     if (failure_.empty()) failure_ = std::move(reason);
@@ -93,6 +93,12 @@ class ScriptRun {
   conn_rec* c_;
   ScriptRunOptions opt_;
   int client_fd_ = -1;            // HTTP/1 client socket, watched for hangup
+  // An HTTP/2 stream has no socket of its own to watch: mod_http2 sets
+  // c->aborted when the client resets it (or the connection ends), and a
+  // wait is cut into slices so that the flag is looked at between them.
+  bool watch_stream_ = false;
+  bool in_slice_ = false;         // the last wait was a slice that ended quietly
+  apr_time_t quiet_since_ = 0;    // when the current quiet stretch began
   apr_time_t started_ = 0;
   apr_time_t first_byte_ = 0;
   apr_time_t header_clock_ = 0;   // header-phase deadline base: start, or last body write

@@ -5,7 +5,11 @@ run under prefork, so these run under event (and worker)."""
 import hashlib
 import os
 import shutil
+import socket
+import struct
 import subprocess
+import tempfile
+import time
 
 import pytest
 
@@ -75,3 +79,69 @@ def test_failures_keep_their_status_over_h2(h2):
     assert curl(h2, "/cgi-bin/noheaders.sh")[0] == 500
     assert curl(h2, "/h2-slow/silent.sh")[0] == 504
     assert curl(h2, "/cgi-bin/no-such-script")[0] == 404
+
+
+def _frame(ftype, flags, stream, payload=b""):
+    """One HTTP/2 frame (RFC 9113 §4.1)."""
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", stream) + payload
+
+
+def _literal(index, value):
+    """A header field as a literal with an indexed name, not indexed, no Huffman (RFC 7541 §6.2.2)."""
+    v = value.encode()
+    assert index < 15 and len(v) < 127
+    return bytes([index, len(v)]) + v
+
+
+def _pids(path, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            text = open(path).read().split()
+            if len(text) == 2:
+                return [int(x) for x in text]
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("script did not write its pids")
+
+
+def _gone(pid, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not os.path.exists(f"/proc/{pid}"):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("how", ["rst_stream", "close"])
+def test_client_reset_ends_silent_script_over_h2(h2, how):
+    # An HTTP/2 stream has no socket of its own that could show a hang-up:
+    # the module looks at the stream's abort flag (set by mod_http2 on
+    # RST_STREAM or when the connection ends) every 200 ms while it waits,
+    # so a silent script is ended at once, not at the idle timeout (30 s
+    # here) or its next output.
+    d = tempfile.mkdtemp(prefix="pids-", dir=h2.root)
+    os.chmod(d, 0o777)
+    mark = h2.log_mark()
+    s = socket.create_connection(("127.0.0.1", h2.port))
+    try:
+        block = (b"\x82\x86" + _literal(4, f"/cgi-bin/pidfile.sh?{d}/p")  # GET, http, :path
+                 + _literal(1, f"127.0.0.1:{h2.port}"))                     # :authority
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + _frame(4, 0, 0)  # preface, SETTINGS
+                  + _frame(4, 1, 0)                                           # SETTINGS ACK
+                  + _frame(1, 0x5, 1, block))                                 # HEADERS, END_STREAM|END_HEADERS
+        script, child = _pids(f"{d}/p")
+        time.sleep(0.5)
+        assert not _gone(script, 0)  # silent, still running
+        started = time.time()
+        if how == "rst_stream":
+            s.sendall(_frame(3, 0, 1, struct.pack(">I", 8)))  # RST_STREAM, CANCEL; the connection stays
+        else:
+            s.close()
+        assert _gone(script, 5) and _gone(child, 5)
+        assert time.time() - started < 5
+        h2.wait_for_log(mark, r"CPPCGI0013: client went away; ending script .*pidfile\.sh \(pid %d\)" % script)
+    finally:
+        s.close()
