@@ -402,6 +402,27 @@ class HttpdServer(HttpClient):
         raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
 
 
+def wait_for_pids(path, timeout=10):
+    """The pids a test script (pidfile.sh) wrote to path: [script, child]."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            text = open(path).read().split()
+            if len(text) == 2:
+                return [int(x) for x in text]
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("script did not write its pids")
+
+
+def shared_dir(srv):
+    """A directory under the server's root that scripts (another user) can write to."""
+    d = tempfile.mkdtemp(prefix="pids-", dir=srv.root)
+    os.chmod(d, 0o777)
+    return d
+
+
 def wait_gone(pid, timeout=8):
     """True once /proc has no entry for pid (ended and reaped), within timeout s."""
     deadline = time.time() + timeout

@@ -8,12 +8,12 @@ import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import time
 
 import pytest
 
 from conftest import MPM
+from httpd_server import shared_dir, wait_for_pids, wait_gone
 
 pytestmark = pytest.mark.skipif(MPM == "prefork" or not shutil.which("curl"),
                                 reason="mod_http2 needs a threaded MPM; curl with nghttp2 is the client")
@@ -93,28 +93,6 @@ def _literal(index, value):
     return bytes([index, len(v)]) + v
 
 
-def _pids(path, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            text = open(path).read().split()
-            if len(text) == 2:
-                return [int(x) for x in text]
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("script did not write its pids")
-
-
-def _gone(pid, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not os.path.exists(f"/proc/{pid}"):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("how", ["rst_stream", "close"])
 def test_client_reset_ends_silent_script_over_h2(h2, how):
     # An HTTP/2 stream has no socket of its own that could show a hang-up:
@@ -122,8 +100,7 @@ def test_client_reset_ends_silent_script_over_h2(h2, how):
     # RST_STREAM or when the connection ends) every 200 ms while it waits,
     # so a silent script is ended at once, not at the idle timeout (30 s
     # here) or its next output.
-    d = tempfile.mkdtemp(prefix="pids-", dir=h2.root)
-    os.chmod(d, 0o777)
+    d = shared_dir(h2)
     mark = h2.log_mark()
     s = socket.create_connection(("127.0.0.1", h2.port))
     try:
@@ -132,15 +109,15 @@ def test_client_reset_ends_silent_script_over_h2(h2, how):
         s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + _frame(4, 0, 0)  # preface, SETTINGS
                   + _frame(4, 1, 0)                                           # SETTINGS ACK
                   + _frame(1, 0x5, 1, block))                                 # HEADERS, END_STREAM|END_HEADERS
-        script, child = _pids(f"{d}/p")
+        script, child = wait_for_pids(f"{d}/p")
         time.sleep(0.5)
-        assert not _gone(script, 0)  # silent, still running
+        assert os.path.exists(f"/proc/{script}")  # silent, still running
         started = time.time()
         if how == "rst_stream":
             s.sendall(_frame(3, 0, 1, struct.pack(">I", 8)))  # RST_STREAM, CANCEL; the connection stays
         else:
             s.close()
-        assert _gone(script, 5) and _gone(child, 5)
+        assert wait_gone(script, 5) and wait_gone(child, 5)
         assert time.time() - started < 5
         h2.wait_for_log(mark, r"CPPCGI0013: client went away; ending script .*pidfile\.sh \(pid %d\)" % script)
     finally:

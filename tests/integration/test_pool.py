@@ -4,37 +4,19 @@ import http.client
 import os
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 
 import pytest
 
 
+from httpd_server import shared_dir as _shared_dir
+from httpd_server import wait_for_pids as _pids_from
 from httpd_server import wait_gone as _gone
-
-
-def _pids_from(path, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            text = open(path).read().split()
-            if len(text) == 2:
-                return [int(x) for x in text]
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("script did not write its pids")
 
 
 def _session(pid):
     return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[3])
-
-
-def _shared_dir(srv):
-    d = tempfile.mkdtemp(prefix="pids-", dir=srv.root)
-    os.chmod(d, 0o777)
-    return d
 
 
 POOL_CONF = """
