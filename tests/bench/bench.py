@@ -36,15 +36,22 @@ EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpare
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
 
 
+def build_cgi(name, out):
+    """Compiles one of the C workloads to out: hello, echo or big (workloads.c), or null (nolibc_hello.c)."""
+    if name == "null":
+        cmd = ["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o", out,
+               os.path.join(HERE, "nolibc_hello.c")]
+    else:
+        cmd = ["cc", "-O2", "-static", f"-D{name.upper()}", "-o", out, os.path.join(HERE, "workloads.c")]
+    subprocess.run(cmd, check=True)
+
+
 def build_workloads(d):
     cgi = os.path.join(d, "cgi-bin")
     os.makedirs(cgi, mode=0o755)
     os.makedirs(os.path.join(d, "htdocs"), mode=0o755)
-    for name, flag in (("hello", "HELLO"), ("echo", "ECHO"), ("big", "BIG")):
-        subprocess.run(["cc", "-O2", "-static", f"-D{flag}", "-o", os.path.join(cgi, name),
-                        os.path.join(HERE, "workloads.c")], check=True)
-    subprocess.run(["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o",
-                    os.path.join(cgi, "null"), os.path.join(HERE, "nolibc_hello.c")], check=True)
+    for name in ("hello", "echo", "big", "null"):
+        build_cgi(name, os.path.join(cgi, name))
     with open(os.path.join(cgi, "hello.sh"), "w") as f:
         f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nHello, World!\\n'\n")
     with open(os.path.join(cgi, "hello.py"), "w") as f:

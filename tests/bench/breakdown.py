@@ -30,6 +30,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from httpd_server import HttpdServer  # noqa: E402
+from bench import build_cgi  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
@@ -100,11 +101,8 @@ def main():
     srv = HttpdServer(mpm="event", log_level="warn", module=os.path.abspath(args.module))
     try:
         cgi = srv.add_dir("cgi-bin")
-        subprocess.run(["cc", "-O2", "-static", "-DHELLO", "-o", os.path.join(cgi, "hello"),
-                        os.path.join(HERE, "workloads.c")], check=True)
-        subprocess.run(["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o",
-                        os.path.join(cgi, "null"), os.path.join(HERE, "nolibc_hello.c")], check=True)
         for program in ("hello", "null"):
+            build_cgi(program, os.path.join(cgi, program))
             os.chmod(os.path.join(cgi, program), 0o755)
         spawnloop = os.path.join(site, "spawnloop")
         subprocess.run(["cc", "-O2", "-o", spawnloop, os.path.join(HERE, "spawnloop.c")], check=True)
