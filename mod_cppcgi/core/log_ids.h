@@ -28,6 +28,8 @@
 #define CPPCGI_LINGERING CPPCGI_LOGNO(0021)       // still running after its output ended: ended
 #define CPPCGI_DASH_ARGUMENT CPPCGI_LOGNO(0022)   // indexed query word starting with '-': 400
 #define CPPCGI_KILLED_AFTER_HEADERS CPPCGI_LOGNO(0023)  // killed by a signal mid-response: cut off
+#define CPPCGI_SUEXEC_REFUSED CPPCGI_LOGNO(0024)  // the suEXEC wrapper refused to run the script
+#define CPPCGI_SUEXEC_UNSIGNALLABLE CPPCGI_LOGNO(0025)  // helper may not signal a suEXEC script (no CAP_KILL)
 
 // 01xx: helper pool
 #define CPPCGI_POOL_STARTED CPPCGI_LOGNO(0100)

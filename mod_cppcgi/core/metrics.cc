@@ -13,7 +13,8 @@ constexpr std::array<std::string_view, kCheckIds> kCheckNames = {
     "byte_order_mark",         "shebang_too_long",       "relative_interpreter",    "interpreter_missing",
     "interpreter_not_file",    "interpreter_not_executable", "interpreter_writable", "interpreter_not_allowed",
     "not_readable",            "no_interpreter",         "symlink_refused",         "open_failed",
-    "interpreter_is_script",
+    "interpreter_is_script",   "suexec_wrong_owner",     "suexec_directory_owner",  "suexec_root_target",
+    "suexec_by_extension",     "suexec_wrapper_missing",
 };
 
 std::string Num(double v) {

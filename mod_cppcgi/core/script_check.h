@@ -59,6 +59,11 @@ enum class CheckId {
   kSymlink = 318,
   kOpenFailed = 319,
   kInterpreterIsScript = 320,
+  kSuexecOwner = 321,           // suEXEC: the script is not the target user's
+  kSuexecDirOwner = 322,        // suEXEC: its directory is not the target user's
+  kSuexecRootTarget = 323,      // suEXEC: the target is root
+  kSuexecByExtension = 324,     // suEXEC: CppCgiInterpreter cannot apply
+  kSuexecWrapperMissing = 325,  // suEXEC: the wrapper cannot be opened
 };
 
 struct Refusal {

@@ -60,6 +60,14 @@ ExecRequest BuildExecRequest(request_rec* r) {
   if (d.allowed_interpreters) req.policy.allowed_interpreters = *d.allowed_interpreters;
   req.who = WorkerIdentity();
   req.interpreter = InterpreterForPath(d.interpreters, req.path);
+  // As mod_cgi (ap_os_create_privileged_process): with the wrapper installed,
+  // an identity from SuexecUserGroup or a ~user UserDir means suEXEC.
+  if (ap_unixd_config.suexec_enabled) {
+    if (const ap_unix_identity_t* id = ap_run_get_suexec_identity(r)) {
+      req.suexec = SuexecTarget{static_cast<uint32_t>(id->uid), static_cast<uint32_t>(id->gid), id->userdir != 0};
+      req.suexec_wrapper = SUEXEC_BIN;
+    }
+  }
   return req;
 }
 
@@ -181,7 +189,8 @@ int HandleRequest(request_rec* r) {
   }
 
   // Every check runs on descriptors opened here; the one that passed is the one executed.
-  ExecDecision decision = PrepareExec(BuildExecRequest(r));
+  ExecRequest exec_request = BuildExecRequest(r);
+  ExecDecision decision = PrepareExec(exec_request);
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
                   refusal->problem.c_str(), refusal->fix.c_str());
@@ -214,6 +223,7 @@ int HandleRequest(request_rec* r) {
   options.idle_timeout_ms = IdleTimeoutMs(r);
   options.max_run_time_ms = GetDirConfig(r)->settings.max_run_time_ms.value_or(0);
   options.nph = IsNph(r->filename);
+  options.suexec = exec_request.suexec.has_value();
   options.stderr_limit = GetDirConfig(r)->settings.stderr_limit.value_or(1 << 20);
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));

@@ -19,6 +19,7 @@
 #include "core/pool_size.h"
 #include "core/unique_fd.h"
 #include "glue/server_config.h"
+#include "proc/kill_capability.h"
 #include "proc/helper_main.h"
 #include "proc/memory_trim.h"
 #include "proc/process_tree.h"
@@ -96,6 +97,13 @@ void LogFromHelper(HelperLogLevel level, std::string_view msg) {
 }
 
 // Closes every fd except the ones in `keep`.
+// suEXEC can run a script here: its wrapper is installed (httpd checked it)
+// and a module that names identities for it is loaded.
+bool SuexecInUse() {
+  return ap_unixd_config.suexec_enabled &&
+         (ap_find_linked_module("mod_suexec.c") != nullptr || ap_find_linked_module("mod_userdir.c") != nullptr);
+}
+
 void CloseAllExcept(const std::vector<int>& keep) {
   std::vector<int> to_close;
   if (DIR* d = opendir("/proc/self/fd")) {
@@ -143,10 +151,22 @@ void CloseAllExcept(const std::vector<int>& keep) {
     if (fd > STDERR_FILENO) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
 
+  // suEXEC scripts run as other users: the helper keeps CAP_KILL (only) to
+  // be able to end them (kill_capability.h).
+  bool keep_kill = geteuid() == 0 && SuexecInUse();
+  if (keep_kill) (void)KeepCapabilitiesAcrossSetuid();
   if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
     ap_log_error(APLOG_MARK, APLOG_CRIT, errno, ap_server_conf,
                  CPPCGI_HELPER_SETUP_FAILED "helper could not switch to User/Group");
     _exit(kHelperStartupError);
+  }
+  if (keep_kill) {
+    if (Status st = RetainOnlyCapKill(); !st.ok()) {
+      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
+                   CPPCGI_SUEXEC_UNSIGNALLABLE "helper %ld could not keep CAP_KILL (%s): scripts run through suEXEC "
+                   "cannot be ended on a timeout, a client abort or a shutdown; they end when they next write or exit",
+                   static_cast<long>(getpid()), st.ToString().c_str());
+    }
   }
   // After the credential change (which clears it): die with httpd's parent.
   prctl(PR_SET_PDEATHSIG, SIGTERM);

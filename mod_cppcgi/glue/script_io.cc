@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "core/exit_status.h"
+#include "core/suexec.h"
 #include "core/log_ids.h"
 #include "glue/pool_supervisor.h"
 #include "proc/idle_connection.h"
@@ -307,7 +308,16 @@ ScriptRun::Step ScriptRun::WriteToScript() {
   return Step::kContinue;
 }
 
+// What the suEXEC wrapper writes to stderr when it refuses; CPPCGI0024 says
+// more, so the line is held until the run shows whether it was the wrapper's.
+constexpr std::string_view kSuexecNotice = "suexec policy violation: see suexec log for more details";
+
 void ScriptRun::LogStderrLine(std::string_view line) {
+  if (opt_.suexec && !held_suexec_notice_ && !suexec_notice_released_ && framer_.bytes_seen() == 0 &&
+      line == kSuexecNotice) {
+    held_suexec_notice_ = true;
+    return;
+  }
   constexpr size_t kTailLines = 20;
   constexpr size_t kTailLineBytes = 1000;
   stderr_tail_.emplace_back(line.substr(0, kTailLineBytes));
@@ -625,7 +635,9 @@ int ScriptRun::Pump() {
     if (err_idx >= 0 && fds[err_idx].revents != 0) ReadStderr();
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
   }
-  return Finish();
+  int status = Finish();
+  LogHeldSuexecNotice();
+  return status;
 }
 
 void ScriptRun::ReadHelper() {
@@ -669,6 +681,36 @@ bool ScriptRun::TakeExit(const StatusOr<wire::Message>& message) {
   exit_ = *e;
   exited_ = true;
   return true;
+}
+
+#ifdef AP_LOG_EXEC
+constexpr const char* kSuexecLog = AP_LOG_EXEC;
+#else
+constexpr const char* kSuexecLog = "suEXEC's log";
+#endif
+
+// The wrapper writes nothing to stdout and stderr when it refuses; its exit
+// status says why (its own log has the details).
+int ScriptRun::SuexecRefused() {
+  if (!opt_.suexec || !exited_ || framer_.bytes_seen() != 0 || !WIFEXITED(exit_.wait_status)) return OK;
+  int code = WEXITSTATUS(exit_.wait_status);
+  std::optional<std::string> reason = SuexecExitReason(code);
+  if (!reason) return OK;
+  held_suexec_notice_ = false;  // the wrapper's line: this one replaces it
+  Failed("the suEXEC wrapper refused to run the script: " + *reason + " (exit status " + std::to_string(code) +
+         "; details in " + kSuexecLog + ")");
+  CountFailure(PoolStats(), FailureReason::kExecFailed);
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                CPPCGI_SUEXEC_REFUSED "the suEXEC wrapper refused to run %s: %s (exit status %d; details in %s)",
+                r_->filename, reason->c_str(), code, kSuexecLog);
+  return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+void ScriptRun::LogHeldSuexecNotice() {
+  if (!held_suexec_notice_) return;
+  held_suexec_notice_ = false;
+  suexec_notice_released_ = true;
+  LogStderrLine(kSuexecNotice);
 }
 
 std::string ScriptRun::ExitText() const {
@@ -737,6 +779,7 @@ int ScriptRun::Finish() {
     // Output ended before the blank line that ends the header section.
     CollectExitOrEnd();
     SetNotes();
+    if (int status = SuexecRefused(); status != OK) return status;
     Failed(framer_.bytes_seen() == 0
                ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
                : "Premature end of script headers: the script " + ExitText() +

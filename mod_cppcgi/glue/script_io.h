@@ -25,6 +25,7 @@ struct ScriptRunOptions {
   int64_t idle_timeout_ms = 60000;
   int64_t max_run_time_ms = 0;  // 0: no limit
   bool nph = false;
+  bool suexec = false;  // started through the suEXEC wrapper: its refusals are exit codes
   // SSI exec cmd: the raw output is appended here instead of being sent.
   apr_bucket_brigade* collect_into = nullptr;
   int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
@@ -76,6 +77,11 @@ class ScriptRun {
   int Finish();
   // Collects the helper's kExited report (waiting at most timeout_ms).
   void CollectExit(int64_t timeout_ms);
+  // A script the suEXEC wrapper refused (no output, one of its exit codes):
+  // logs why and answers 500; OK otherwise.
+  int SuexecRefused();
+  // The wrapper's stderr line, held by LogStderrLine, when it turned out not to be a refusal.
+  void LogHeldSuexecNotice();
   // Records a kExited report; false for any other message or an error.
   bool TakeExit(const StatusOr<wire::Message>& message);
   // CollectExit for a short grace; a script still running then is ended.
@@ -132,6 +138,8 @@ class ScriptRun {
   std::string failure_;
   std::deque<std::string> stderr_tail_;
   int64_t stderr_logged_ = 0;
+  bool held_suexec_notice_ = false;
+  bool suexec_notice_released_ = false;
   int body_error_ = OK;
 };
 

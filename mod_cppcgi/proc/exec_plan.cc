@@ -20,6 +20,66 @@ Refusal OpenFailed(const std::string& what, int err, int status) {
                  "check that the file exists and that every directory above it is searchable by the server's user"};
 }
 
+// Through suEXEC the wrapper executes the script by name, as the target
+// user: our checks are the wrapper's (whatever CppCgiPermissionCheck says),
+// done with the target's identity, plus the #! checks where we can read the
+// script; what we execute is the wrapper.
+ExecDecision PrepareSuexec(const ExecRequest& req, int dir_fd, const struct stat& dir_st, const std::string& base) {
+  const std::string& path = req.path;
+  const SuexecTarget& target = *req.suexec;
+  if (req.interpreter) {
+    return Refusal{CheckId::kSuexecByExtension, 500,
+                   "'" + path + "' runs through suEXEC, which executes the script itself, so the CppCgiInterpreter "
+                   "for its extension (" + *req.interpreter + ") cannot apply",
+                   "give the script a #! line and the execute bit, and drop CppCgiInterpreter where suEXEC applies"};
+  }
+  // The wrapper refuses a symbolic link (lstat) whatever FollowSymLinks says.
+  UniqueFd fd(::openat(dir_fd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return OpenFailed("'" + path + "'", errno, errno == EACCES ? 403 : 500);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return OpenFailed("'" + path + "'", errno, 500);
+  if (S_ISLNK(st.st_mode)) {
+    return Refusal{CheckId::kSymlink, 403, "'" + path + "' is a symbolic link, and suEXEC never runs one",
+                   "replace the link by the file"};
+  }
+  FileFacts script = Facts(st);
+  FileFacts dir = Facts(dir_st);
+  Identity as_target{target.uid, target.gid, {}};
+  CheckPolicy policy = req.policy;
+  policy.check_permissions = true;
+  if (auto refusal = CheckScriptFile(path, script, dir, as_target, policy, /*needs_exec_bit=*/false)) return *refusal;
+  if (auto refusal = CheckSuexecOwnership(path, script, dir, target)) return *refusal;
+  // Owned by the target now: this is the owner's execute bit, as the wrapper wants.
+  if (auto refusal = CheckScriptFile(path, script, dir, as_target, policy, /*needs_exec_bit=*/true)) return *refusal;
+
+  // A script only its owner may read is left to the wrapper and the kernel.
+  if (UniqueFd readable{::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)}) {
+    char head[kShebangBufferSize];
+    ssize_t n = ::pread(readable.get(), head, sizeof head, 0);
+    Shebang shebang = ParseShebang(std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0));
+    if (auto refusal = CheckShebang(path, shebang)) return *refusal;
+    if (shebang.kind == FileKind::kShebang) {
+      UniqueFd interp_fd(::open(shebang.interpreter.c_str(), O_PATH | O_CLOEXEC));
+      int open_errno = interp_fd ? 0 : errno;
+      struct stat ist;
+      bool have_facts = interp_fd && ::fstat(interp_fd.get(), &ist) == 0;
+      FileFacts ifacts = have_facts ? Facts(ist) : FileFacts{};
+      if (auto refusal = CheckInterpreter(path, shebang.interpreter, have_facts ? &ifacts : nullptr, open_errno,
+                                          as_target, policy))
+        return *refusal;
+    }
+  }
+  UniqueFd wrapper(::open(req.suexec_wrapper.c_str(), O_PATH | O_CLOEXEC));
+  if (!wrapper) {
+    int err = errno;
+    return Refusal{CheckId::kSuexecWrapperMissing, 500,
+                   "'" + path + "' should run through suEXEC, but its wrapper '" + req.suexec_wrapper +
+                       "' cannot be opened: " + std::strerror(err),
+                   "reinstall the wrapper (Debian: apt-get install apache2-suexec-pristine) and restart Apache"};
+  }
+  return ExecPlan{std::move(wrapper), SuexecArgv(req.suexec_wrapper, target, base)};
+}
+
 }  // namespace
 
 std::optional<Refusal> FindUnsearchableDirectory(const std::string& path, const Identity& who) {
@@ -79,6 +139,7 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   }
   struct stat dir_st;
   if (::fstat(dir_fd.get(), &dir_st) != 0) return OpenFailed("the directory of '" + path + "'", errno, 500);
+  if (req.suexec) return PrepareSuexec(req, dir_fd.get(), dir_st, base);
 
   // O_NONBLOCK: a FIFO planted in place of the script must not block us.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (req.follow_symlinks ? 0 : O_NOFOLLOW);

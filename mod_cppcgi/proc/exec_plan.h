@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/script_check.h"
+#include "core/suexec.h"
 #include "core/unique_fd.h"
 
 namespace cppcgi {
@@ -24,11 +25,17 @@ struct ExecRequest {
   CheckPolicy policy;
   Identity who;                  // the user scripts run as
   std::optional<std::string> interpreter;  // from CppCgiInterpreter, by extension
+  // Set: the script runs as this identity through the suEXEC wrapper at
+  // `suexec_wrapper` (SuexecUserGroup, ~user), which does its own checks
+  // and exec; ours run first, with the target's identity.
+  std::optional<SuexecTarget> suexec;
+  std::string suexec_wrapper;
 };
 
 struct ExecPlan {
   UniqueFd exec_fd;               // what execveat() runs: the binary or the interpreter
   std::vector<std::string> argv;  // complete argv: {script} or {interpreter, [arg,] script}
+                                  // or, through suEXEC, {wrapper, uid, gid, script's file name}
 };
 
 using ExecDecision = std::variant<ExecPlan, Refusal>;

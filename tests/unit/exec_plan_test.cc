@@ -89,6 +89,69 @@ TEST_F(ExecPlanTest, RefusalsCarryTheirCheck) {
   EXPECT_EQ(std::get<Refusal>(missing).id, CheckId::kOpenFailed);
 }
 
+// suEXEC mode: files owned by the target (nobody when we are root, else ourselves).
+class SuexecPlanTest : public ExecPlanTest {
+ protected:
+  void SetUp() override {
+    ExecPlanTest::SetUp();
+    target_ = geteuid() == 0 ? SuexecTarget{65534, 65534, false}
+                             : SuexecTarget{static_cast<uint32_t>(getuid()), static_cast<uint32_t>(getgid()), false};
+    ASSERT_EQ(chown(dir_.c_str(), target_.uid, target_.gid), 0);
+  }
+  std::string Owned(const std::string& name, const std::string& content, mode_t mode) {
+    std::string p = Write(name, content, mode);
+    EXPECT_EQ(chown(p.c_str(), target_.uid, target_.gid), 0);
+    return p;
+  }
+  ExecDecision Prepare(const std::string& path, std::optional<std::string> interpreter = std::nullopt,
+                       std::string wrapper = "/bin/true") {
+    ExecRequest req;
+    req.path = path;
+    req.follow_symlinks = true;  // suEXEC refuses links whatever the options say
+    req.who = CurrentIdentity();
+    req.interpreter = std::move(interpreter);
+    req.suexec = target_;
+    req.suexec_wrapper = std::move(wrapper);
+    return PrepareExec(req);
+  }
+  SuexecTarget target_;
+};
+
+TEST_F(SuexecPlanTest, WrapperRunsTheScriptByFileName) {
+  std::string p = Owned("s.cgi", "#!/bin/sh\necho\n", 0755);
+  auto d = Prepare(p);
+  ASSERT_TRUE(std::holds_alternative<ExecPlan>(d)) << std::get<Refusal>(d).problem;
+  EXPECT_EQ(std::get<ExecPlan>(d).argv, (std::vector<std::string>{"/bin/true", std::to_string(target_.uid),
+                                                                   std::to_string(target_.gid), "s.cgi"}));
+  EXPECT_TRUE(std::get<ExecPlan>(d).exec_fd.valid());
+}
+
+TEST_F(SuexecPlanTest, RefusalsCarryTheirCheck) {
+  std::string link = dir_ + "/link.cgi";
+  ASSERT_EQ(symlink(Owned("real.cgi", "#!/bin/sh\n", 0755).c_str(), link.c_str()), 0);
+  struct C {
+    std::string path;
+    std::optional<std::string> interpreter;
+    std::string wrapper;
+    CheckId id;
+  };
+  std::string ok = Owned("ok.cgi", "#!/bin/sh\n", 0755);
+  for (const C& c : {C{link, std::nullopt, "/bin/true", CheckId::kSymlink},
+                     C{ok, "/usr/bin/python3", "/bin/true", CheckId::kSuexecByExtension},
+                     C{ok, std::nullopt, "/no/such/suexec", CheckId::kSuexecWrapperMissing},
+                     C{Owned("crlf.cgi", "#!/bin/sh\r\n", 0755), std::nullopt, "/bin/true", CheckId::kCrlf},
+                     C{Owned("gw.cgi", "#!/bin/sh\n", 0775), std::nullopt, "/bin/true", CheckId::kWritable},
+                     C{Owned("nox.cgi", "#!/bin/sh\n", 0644), std::nullopt, "/bin/true", CheckId::kNotExecutable}}) {
+    auto d = Prepare(c.path, c.interpreter, c.wrapper);
+    ASSERT_TRUE(std::holds_alternative<Refusal>(d)) << c.path;
+    EXPECT_EQ(std::get<Refusal>(d).id, c.id) << c.path << ": " << std::get<Refusal>(d).problem;
+  }
+  target_.uid += 1;  // the files now belong to someone else
+  auto d = Prepare(ok);
+  ASSERT_TRUE(std::holds_alternative<Refusal>(d));
+  EXPECT_EQ(std::get<Refusal>(d).id, target_.uid == 0 ? CheckId::kSuexecRootTarget : CheckId::kSuexecOwner);
+}
+
 TEST_F(ExecPlanTest, InterpreterForPathByExtension) {
   std::map<std::string, std::string> m{{".py", "/usr/bin/python3"}};
   EXPECT_EQ(InterpreterForPath(m, "/a/b.py"), "/usr/bin/python3");

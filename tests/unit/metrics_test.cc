@@ -1,4 +1,5 @@
 #include "core/metrics.h"
+#include "core/script_check.h"
 
 #include <gtest/gtest.h>
 
@@ -87,8 +88,10 @@ TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
 }
 
 TEST(MetricsTest, EveryCheckIdHasAName) {
-  for (size_t i = 0; i <= 20; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
-  EXPECT_TRUE(CheckName(21).empty());
+  // CheckId::kNotRegular (300) .. kSuexecWrapperMissing (325)
+  for (size_t i = 0; i <= 25; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
+  EXPECT_TRUE(CheckName(26).empty());
+  EXPECT_EQ(CheckName(static_cast<size_t>(CheckId::kSuexecOwner) - 300), "suexec_wrong_owner");
 }
 
 }  // namespace

@@ -1,0 +1,231 @@
+"""suEXEC: with Debian's wrapper installed (apache2-suexec-pristine) and
+mod_suexec's SuexecUserGroup in a virtual host, scripts run as that user,
+exactly as under mod_cgi. mod_cppcgi runs the wrapper's checks first, so a
+refusal names its cause in one error-log line; what only the wrapper knows
+(its document root) comes back as its exit code, which the log explains;
+and a silent script running as the other user is still ended on timeout
+(the helpers keep CAP_KILL, and only that)."""
+
+import os
+import pwd
+import shutil
+import tempfile
+import time
+
+import pytest
+
+from httpd_server import MODULES_DIR, wait_gone
+
+WRAPPER = "/usr/lib/apache2/suexec"
+DOC_ROOT = "/var/www"  # the wrapper's AP_DOC_ROOT on Debian
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not os.path.exists(WRAPPER) or not os.path.isdir(DOC_ROOT)
+    or not os.path.exists(os.path.join(MODULES_DIR, "mod_suexec.so")),
+    reason="needs root and Debian's suEXEC wrapper (apt-get install apache2-suexec-pristine)")
+
+NOBODY = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+HOST = {"Host": "suexec.test"}
+CAP_KILL = 1 << 5
+
+ID_SH = """#!/bin/sh
+echo "Content-Type: text/plain"
+echo
+echo "uid=$(id -u) gid=$(id -g) cwd=$(pwd) args=$*"
+"""
+
+
+def _own(path, uid, gid):
+    os.chown(path, uid, gid)
+
+
+def _script(path, text, mode=0o755, owner=None):
+    with open(path, "w", newline="") as f:
+        f.write(text)
+    uid, gid = owner or (NOBODY.pw_uid, NOBODY.pw_gid)
+    _own(path, uid, gid)
+    os.chmod(path, mode)  # after chown, which clears set-id bits
+    return path
+
+
+@pytest.fixture(scope="module")
+def suexec_server():
+    from conftest import serve
+    # Under the wrapper's document root, owned by the target user.
+    base = tempfile.mkdtemp(prefix="cppcgi-suexec-", dir=DOC_ROOT)
+    os.chmod(base, 0o755)
+    _own(base, NOBODY.pw_uid, NOBODY.pw_gid)
+    for d in ("slow", "rootdir"):
+        os.makedirs(os.path.join(base, d), mode=0o755)
+    _own(os.path.join(base, "slow"), NOBODY.pw_uid, NOBODY.pw_gid)  # rootdir stays root's
+
+    def setup(srv):
+        outside = srv.add_dir("outside")
+        _own(outside, NOBODY.pw_uid, NOBODY.pw_gid)
+        srv.extra_conf += f"""
+LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
+<Directory "{base}">
+  Require all granted
+</Directory>
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName localhost
+</VirtualHost>
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName suexec.test
+  SuexecUserGroup nobody "#{NOBODY.pw_gid}"
+  ScriptAlias /sx/ "{base}/"
+  ScriptAlias /sx-out/ "{outside}/"
+  <Directory "{base}/slow">
+    CppCgiIdleTimeout 1
+  </Directory>
+</VirtualHost>
+"""
+
+    try:
+        for srv in serve(setup=setup):
+            srv.base = base
+            yield srv
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _get(srv, path):
+    return srv.get(path, headers=HOST)
+
+
+def test_script_runs_as_the_target_user(suexec_server):
+    srv = suexec_server
+    _script(os.path.join(srv.base, "id.sh"), ID_SH)
+    status, _, body = _get(srv, "/sx/id.sh?one+two")
+    assert status == 200, body
+    text = body.decode()
+    assert f"uid={NOBODY.pw_uid} gid={NOBODY.pw_gid}" in text, text
+    assert f"cwd={srv.base}" in text, text
+    assert "args=one two" in text, text  # an indexed query still becomes argv, through the wrapper
+
+
+def test_script_only_its_owner_can_read_runs(suexec_server):
+    # www-data cannot read it: the #! checks are skipped, the wrapper and the kernel run it.
+    srv = suexec_server
+    _script(os.path.join(srv.base, "private.py"),
+            "#!/usr/bin/python3\nimport os\nprint('Content-Type: text/plain\\n')\nprint('uid', os.getuid())\n",
+            mode=0o700)
+    status, _, body = _get(srv, "/sx/private.py")
+    assert status == 200, body
+    assert f"uid {NOBODY.pw_uid}" in body.decode()
+
+
+def test_same_script_outside_suexec_runs_as_www_data(suexec_server):
+    # The default host has no SuexecUserGroup: its scripts run as User, as before.
+    srv = suexec_server
+    srv.write_script("cgi-bin/id.sh", ID_SH)
+    status, _, body = srv.get("/cgi-bin/id.sh")
+    assert status == 200, body
+    www = pwd.getpwnam("www-data")
+    assert f"uid={www.pw_uid} gid={www.pw_gid}" in body.decode()
+    status, _, body = srv.get("/sx/id.sh")  # not mapped in the default host
+    assert status == 404
+
+
+# name, file, mode, owner ("nobody" or "root"), directory, status, log id, text in the line
+REFUSALS = [
+    ("wrong-owner", ID_SH, 0o755, "root", "", 403, "CPPCGI0321", "only scripts owned by that user"),
+    ("dir-owner", ID_SH, 0o755, "nobody", "rootdir", 403, "CPPCGI0322", "needs the directory owned"),
+    ("group-writable", ID_SH, 0o775, "nobody", "", 403, "CPPCGI0301", "writable by its group"),
+    ("setuid", ID_SH, 0o4755, "nobody", "", 403, "CPPCGI0303", "setuid or setgid"),
+    ("no-exec-bit", ID_SH, 0o644, "nobody", "", 500, "CPPCGI0304", "not executable by uid"),
+    ("crlf", ID_SH.replace("\n", "\r\n"), 0o755, "nobody", "", 500, "CPPCGI0307", "Windows line endings"),
+    ("missing-interpreter", "#!/usr/bin/no-such-python\nprint(1)\n", 0o755, "nobody", "", 500, "CPPCGI0311",
+     "does not exist"),
+]
+
+
+@pytest.mark.parametrize("name,text,mode,owner,d,status,log_id,needle", REFUSALS, ids=[c[0] for c in REFUSALS])
+def test_refusal_names_the_cause(suexec_server, name, text, mode, owner, d, status, log_id, needle):
+    srv = suexec_server
+    ids = (0, 0) if owner == "root" else (NOBODY.pw_uid, NOBODY.pw_gid)
+    path = _script(os.path.join(srv.base, d, f"{name}.cgi"), text, mode=mode, owner=ids)
+    mark = srv.log_mark()
+    got, _, body = _get(srv, f"/sx/{d + '/' if d else ''}{name}.cgi")
+    assert got == status, body
+    lines = [line for line in srv.log_since(mark).splitlines() if "CPPCGI0" in line]
+    assert len(lines) == 1, lines
+    assert f"{log_id}: " in lines[0] and path in lines[0] and needle in lines[0], lines[0]
+
+
+def test_symlink_is_refused_even_where_links_are_followed(suexec_server):
+    srv = suexec_server
+    target = _script(os.path.join(srv.base, "real.sh"), ID_SH)
+    link = os.path.join(srv.base, "link.sh")
+    if not os.path.islink(link):
+        os.symlink(target, link)
+    mark = srv.log_mark()
+    got, _, _ = _get(srv, "/sx/link.sh")  # ScriptAlias dirs follow links by default (Options All)
+    assert got == 403
+    assert "CPPCGI0318: " in srv.log_since(mark) and "suEXEC never runs one" in srv.log_since(mark)
+
+
+def test_wrapper_refusal_is_explained(suexec_server):
+    # Outside /var/www: only the wrapper knows its document root. It exits
+    # 114 without a word on stdout; the log says what that means.
+    srv = suexec_server
+    path = _script(srv.path("outside", "id.sh"), ID_SH)
+    mark = srv.log_mark()
+    got, _, _ = _get(srv, "/sx-out/id.sh")
+    assert got == 500
+    lines = [line for line in srv.log_since(mark).splitlines() if "CPPCGI0" in line]
+    assert len(lines) == 1, lines
+    assert "CPPCGI0024: " in lines[0] and path in lines[0], lines[0]
+    assert "not under its document root" in lines[0] and "exit status 114" in lines[0], lines[0]
+
+
+def test_silent_script_of_another_user_is_ended_on_timeout(suexec_server):
+    srv = suexec_server
+    pidfile = os.path.join(srv.base, "slow", "pid")
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+    _script(os.path.join(srv.base, "slow", "silent.sh"), "#!/bin/sh\necho $$ $(id -u) > pid\nexec sleep 60\n")
+    mark = srv.log_mark()
+    started = time.time()
+    got, _, _ = _get(srv, "/sx/slow/silent.sh")
+    assert got == 504
+    assert time.time() - started < 10
+    pid, uid = (int(x) for x in open(pidfile).read().split())
+    assert uid == NOBODY.pw_uid  # another user: without CAP_KILL the helper could not signal it
+    assert wait_gone(pid), f"script {pid} (uid nobody) still running after its timeout"
+    assert "CPPCGI0010: " in srv.log_since(mark)
+
+
+def test_helpers_keep_cap_kill_and_nothing_else(suexec_server):
+    srv = suexec_server
+    helpers = srv.helper_pids()
+    assert helpers
+    for pid in helpers:
+        caps = {}
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Cap"):
+                    key, value = line.split(":")
+                    caps[key] = int(value, 16)
+        assert caps["CapEff"] == CAP_KILL and caps["CapPrm"] == CAP_KILL, caps
+        assert caps["CapInh"] == 0 and caps.get("CapAmb", 0) == 0, caps
+
+
+def test_scripts_inherit_no_capability(suexec_server):
+    # A User script started by a helper holding CAP_KILL: exec dropped it.
+    srv = suexec_server
+    path = srv.write_script("cgi-bin/caps.sh",
+                            "#!/bin/sh\necho 'Content-Type: text/plain'\necho\ngrep ^Cap /proc/self/status\n")
+    assert path
+    status, _, body = srv.get("/cgi-bin/caps.sh")
+    assert status == 200, body
+    caps = dict(line.split(":") for line in body.decode().split("\n") if line.startswith("Cap"))
+    assert all(int(v, 16) == 0 for k, v in caps.items() if k != "CapBnd"), caps
+
+
+def test_helpers_hold_no_capability_without_suexec_modules(server):
+    # The wrapper is installed, but neither mod_suexec nor mod_userdir is loaded: nothing is kept.
+    for pid in server.helper_pids():
+        with open(f"/proc/{pid}/status") as f:
+            caps = dict(line.split(":") for line in f if line.startswith("Cap"))
+        assert int(caps["CapEff"], 16) == 0 and int(caps["CapPrm"], 16) == 0, (pid, caps)
