@@ -60,14 +60,8 @@ ExecRequest BuildExecRequest(request_rec* r) {
   if (d.allowed_interpreters) req.policy.allowed_interpreters = *d.allowed_interpreters;
   req.who = WorkerIdentity();
   req.interpreter = InterpreterForPath(d.interpreters, req.path);
-  // As mod_cgi (ap_os_create_privileged_process): with the wrapper installed,
-  // an identity from SuexecUserGroup or a ~user UserDir means suEXEC.
-  if (ap_unixd_config.suexec_enabled) {
-    if (const ap_unix_identity_t* id = ap_run_get_suexec_identity(r)) {
-      req.suexec = SuexecTarget{static_cast<uint32_t>(id->uid), static_cast<uint32_t>(id->gid), id->userdir != 0};
-      req.suexec_wrapper = SUEXEC_BIN;
-    }
-  }
+  req.suexec = SuexecTargetFor(r);
+  if (req.suexec) req.suexec_wrapper = SUEXEC_BIN;
   return req;
 }
 
@@ -156,6 +150,15 @@ std::vector<std::string> EnvForPage(request_rec* r) {
 }
 
 }  // namespace
+
+std::optional<SuexecTarget> SuexecTargetFor(request_rec* r) {
+  // As mod_cgi (ap_os_create_privileged_process): with the wrapper installed,
+  // an identity from SuexecUserGroup or a ~user UserDir means suEXEC.
+  if (!ap_unixd_config.suexec_enabled) return std::nullopt;
+  const ap_unix_identity_t* id = ap_run_get_suexec_identity(r);
+  if (id == nullptr) return std::nullopt;
+  return SuexecTarget{static_cast<uint32_t>(id->uid), static_cast<uint32_t>(id->gid), id->userdir != 0};
+}
 
 int HandleRequest(request_rec* r) {
   if (!IsCgiHandler(r->handler)) return DECLINED;

@@ -100,6 +100,16 @@ apr_status_t HandleExec(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
     char parsed[MAX_STRING_LEN];
     apr_status_t rv;
     if (std::strcmp(tag, "cmd") == 0) {
+      // The wrapper runs only a script file; the command would run as
+      // User, which is what suEXEC is there to prevent.
+      if (std::optional<SuexecTarget> target = SuexecTargetFor(r)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CPPCGI_SSI "exec cmd in %s is not run: suEXEC applies here (uid %u), and the command would run "
+                      "as the server's User instead; use exec cgi with a script",
+                      r->filename, target->uid);
+        SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
+        break;
+      }
       g_parse_string(ctx, value, parsed, sizeof parsed, SSI_EXPAND_LEAVE_NAME);
       rv = IncludeCmd(ctx, f, bb, parsed);
     } else if (std::strcmp(tag, "cgi") == 0) {

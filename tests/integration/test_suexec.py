@@ -55,7 +55,7 @@ def suexec_server():
     base = tempfile.mkdtemp(prefix="cppcgi-suexec-", dir=DOC_ROOT)
     os.chmod(base, 0o755)
     _own(base, NOBODY.pw_uid, NOBODY.pw_gid)
-    for d in ("slow", "rootdir"):
+    for d in ("slow", "rootdir", "ssi"):
         os.makedirs(os.path.join(base, d), mode=0o755)
     _own(os.path.join(base, "slow"), NOBODY.pw_uid, NOBODY.pw_gid)  # rootdir stays root's
 
@@ -64,6 +64,7 @@ def suexec_server():
         _own(outside, NOBODY.pw_uid, NOBODY.pw_gid)
         srv.extra_conf += f"""
 LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
+LoadModule include_module "{MODULES_DIR}/mod_include.so"
 <Directory "{base}">
   Require all granted
 </Directory>
@@ -75,8 +76,14 @@ LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
   SuexecUserGroup nobody "#{NOBODY.pw_gid}"
   ScriptAlias /sx/ "{base}/"
   ScriptAlias /sx-out/ "{outside}/"
+  Alias /sx-ssi/ "{base}/ssi/"
   <Directory "{base}/slow">
     CppCgiIdleTimeout 1
+  </Directory>
+  <Directory "{base}/ssi">
+    Options +Includes
+    AddOutputFilter INCLUDES .shtml
+    AddType text/html .shtml
   </Directory>
 </VirtualHost>
 """
@@ -194,6 +201,22 @@ def test_silent_script_of_another_user_is_ended_on_timeout(suexec_server):
     assert uid == NOBODY.pw_uid  # another user: without CAP_KILL the helper could not signal it
     assert wait_gone(pid), f"script {pid} (uid nobody) still running after its timeout"
     assert "CPPCGI0010: " in srv.log_since(mark)
+
+
+def test_ssi_exec_cgi_runs_through_suexec_and_exec_cmd_is_refused(suexec_server):
+    # exec cmd would run as User: refused where suEXEC applies, with one line saying so.
+    srv = suexec_server
+    _script(os.path.join(srv.base, "id.sh"), ID_SH)
+    with open(os.path.join(srv.base, "ssi", "page.shtml"), "w") as f:
+        f.write('<p>a</p>\n<!--#exec cgi="/sx/id.sh" -->\n<!--#exec cmd="echo CMD-RAN" -->\n<p>b</p>\n')
+    mark = srv.log_mark()
+    status, _, body = _get(srv, "/sx-ssi/page.shtml")
+    assert status == 200, body
+    text = body.decode()
+    assert f"uid={NOBODY.pw_uid}" in text, text
+    assert "CMD-RAN" not in text and "an error occurred while processing this directive" in text, text
+    lines = [line for line in srv.log_since(mark).splitlines() if "CPPCGI0" in line]
+    assert len(lines) == 1 and "CPPCGI0019: " in lines[0] and "suEXEC applies here" in lines[0], lines
 
 
 def test_helpers_keep_cap_kill_and_nothing_else(suexec_server):
