@@ -9,6 +9,7 @@ and a silent script running as the other user is still ended on timeout
 import os
 import pwd
 import shutil
+import subprocess
 import tempfile
 import time
 
@@ -49,7 +50,28 @@ def _script(path, text, mode=0o755, owner=None):
 
 
 @pytest.fixture(scope="module")
-def suexec_server():
+def userdir_user():
+    """A system user made for the ~user tests (removed after), its home in
+    /tmp with a public_html it owns."""
+    name = f"cppcgiud{os.getpid() % 100000}"
+    home = tempfile.mkdtemp(prefix="cppcgi-home-", dir="/tmp")
+    os.chmod(home, 0o755)
+    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", home,
+                    "--shell", "/usr/sbin/nologin", name], check=True, capture_output=True)
+    try:
+        user = pwd.getpwnam(name)
+        public = os.path.join(home, "public_html")
+        os.makedirs(public, mode=0o755)
+        for d in (home, public):
+            _own(d, user.pw_uid, user.pw_gid)
+        yield user
+    finally:
+        subprocess.run(["userdel", name], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def suexec_server(userdir_user):
     from conftest import serve
     # Under the wrapper's document root, owned by the target user.
     base = tempfile.mkdtemp(prefix="cppcgi-suexec-", dir=DOC_ROOT)
@@ -65,6 +87,14 @@ def suexec_server():
         srv.extra_conf += f"""
 LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
 LoadModule include_module "{MODULES_DIR}/mod_include.so"
+LoadModule userdir_module "{MODULES_DIR}/mod_userdir.so"
+UserDir public_html
+UserDir disabled
+UserDir enabled {userdir_user.pw_name}
+<Directory "{userdir_user.pw_dir}/public_html">
+  Options +ExecCGI
+  AddHandler cgi-script .cgi
+</Directory>
 <Directory "{base}">
   Require all granted
 </Directory>
@@ -109,6 +139,22 @@ def test_script_runs_as_the_target_user(suexec_server):
     assert f"uid={NOBODY.pw_uid} gid={NOBODY.pw_gid}" in text, text
     assert f"cwd={srv.base}" in text, text
     assert "args=one two" in text, text  # an indexed query still becomes argv, through the wrapper
+
+
+def test_userdir_script_runs_as_its_user(suexec_server, userdir_user):
+    # ~user: mod_userdir names the identity, the wrapper gets "~uid" and checks the UserDir.
+    srv = suexec_server
+    u = userdir_user
+    _script(os.path.join(u.pw_dir, "public_html", "id.cgi"), ID_SH, owner=(u.pw_uid, u.pw_gid))
+    status, _, body = srv.get(f"/~{u.pw_name}/id.cgi")
+    assert status == 200, body
+    assert f"uid={u.pw_uid} gid={u.pw_gid} cwd={u.pw_dir}/public_html" in body.decode()
+    # Another user's file in that UserDir is refused by the module, naming the owner.
+    path = _script(os.path.join(u.pw_dir, "public_html", "theirs.cgi"), ID_SH)
+    mark = srv.log_mark()
+    status, _, _ = srv.get(f"/~{u.pw_name}/theirs.cgi")
+    assert status == 403
+    assert "CPPCGI0321: " in srv.log_since(mark) and path in srv.log_since(mark)
 
 
 def test_script_only_its_owner_can_read_runs(suexec_server):
