@@ -15,6 +15,9 @@ if [ "${CPPCGI_SKIP_DEPS:-0}" != 1 ]; then
   bash tests/install-deps.sh
 fi
 
+# install-deps.sh installed Debian's suEXEC wrapper: its tests must run, not skip.
+export CPPCGI_REQUIRE_SUEXEC=1
+
 echo "== build (warnings are errors)"
 bash tests/build.sh "$src/build"
 

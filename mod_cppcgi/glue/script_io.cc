@@ -12,8 +12,8 @@
 #include <cstring>
 
 #include "core/exit_status.h"
-#include "core/suexec.h"
 #include "core/log_ids.h"
+#include "core/suexec.h"
 #include "glue/pool_supervisor.h"
 #include "proc/idle_connection.h"
 #include "proc/shared_stats.h"

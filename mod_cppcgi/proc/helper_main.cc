@@ -194,8 +194,8 @@ void Helper::EndTree(pid_t root, int64_t now) {
   d.root = root;
   d.pids.push_back(root);
   for (pid_t p : Descendants(root)) d.pids.push_back(p);
-  ::kill(-root, SIGTERM);
-  for (pid_t p : d.pids) ::kill(p, SIGTERM);
+  ::kill(-root, SIGTERM);  // our child, not yet reaped: its number cannot have been reused
+  for (pid_t p : d.pids) SignalIfBelow(p, self_, SIGTERM);
   d.kill_at_us = now + opt_.kill_grace_ms * 1000LL;
   doomed_.push_back(std::move(d));
 }
@@ -324,7 +324,7 @@ void Helper::KillOverdue(int64_t now) {
     }
     for (pid_t q : Descendants(left)) left.push_back(q);  // one /proc scan for the whole tree
     if (children_.count(it->root) != 0) ::kill(-it->root, SIGKILL);
-    for (pid_t p : left) ::kill(p, SIGKILL);
+    for (pid_t p : left) SignalIfBelow(p, self_, SIGKILL);
     if (left.empty() || ++it->rounds >= kKillRounds) {
       it = doomed_.erase(it);
     } else {

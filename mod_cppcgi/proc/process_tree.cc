@@ -2,8 +2,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -104,6 +107,17 @@ bool IsDescendantOf(pid_t pid, pid_t ancestor) {
     pid = *ppid;
   }
   return false;
+}
+
+bool SignalIfBelow(pid_t pid, pid_t ancestor, int sig) {
+  if (pid <= 1) return false;
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) {
+    // No such process, or a kernel without pidfds (before 5.3): check, then signal.
+    return errno != ESRCH && IsDescendantOf(pid, ancestor) && ::kill(pid, sig) == 0;
+  }
+  if (!IsDescendantOf(pid, ancestor)) return false;
+  return ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0;
 }
 
 }  // namespace cppcgi

@@ -36,4 +36,11 @@ bool RunsAs(pid_t pid, uid_t uid);
 // True if `pid` is alive (not a zombie) and `ancestor` is on its parent chain.
 bool IsDescendantOf(pid_t pid, pid_t ancestor);
 
+// Sends `sig` to `pid` only if it is below `ancestor`, through a pidfd taken
+// before the check: if the process ends and its number is reused between the
+// check and the signal, the signal goes nowhere rather than to the newcomer.
+// (Helpers may hold CAP_KILL, so a stray signal could reach any process.)
+// True if the signal was sent.
+bool SignalIfBelow(pid_t pid, pid_t ancestor, int sig);
+
 }  // namespace cppcgi

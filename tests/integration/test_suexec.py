@@ -20,10 +20,13 @@ from httpd_server import MODULES_DIR, wait_gone
 WRAPPER = "/usr/lib/apache2/suexec"
 DOC_ROOT = "/var/www"  # the wrapper's AP_DOC_ROOT on Debian
 
+MISSING = os.geteuid() != 0 or not os.path.exists(WRAPPER) or not os.path.isdir(DOC_ROOT) \
+    or not os.path.exists(os.path.join(MODULES_DIR, "mod_suexec.so"))
+# tests/run-all.sh (CI) installs the wrapper and sets this: there, a skip would hide a missing step.
+if MISSING and os.environ.get("CPPCGI_REQUIRE_SUEXEC") == "1":
+    raise RuntimeError(f"CPPCGI_REQUIRE_SUEXEC=1 but root, {WRAPPER}, {DOC_ROOT} or mod_suexec.so is missing")
 pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not os.path.exists(WRAPPER) or not os.path.isdir(DOC_ROOT)
-    or not os.path.exists(os.path.join(MODULES_DIR, "mod_suexec.so")),
-    reason="needs root and Debian's suEXEC wrapper (apt-get install apache2-suexec-pristine)")
+    MISSING, reason="needs root and Debian's suEXEC wrapper (apt-get install apache2-suexec-pristine)")
 
 NOBODY = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
 HOST = {"Host": "suexec.test"}

@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <string>
 #include <thread>
 
 namespace cppcgi {
@@ -76,4 +78,44 @@ TEST(ProcessTreeTest, DescendantsIncludeADaemonizedGrandchild) {
 }
 
 }  // namespace
+// A pidfd is taken before the check, so only processes below the ancestor
+// are signalled: our child is, an orphan adopted elsewhere is not.
+TEST(ProcessTreeTest, SignalIfBelowSignalsOnlyProcessesBelow) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t middle = fork();
+  ASSERT_GE(middle, 0);
+  if (middle == 0) {
+    if (fork() == 0) {
+      pid_t me = getpid();
+      (void)!write(ready[1], &me, sizeof me);
+      pause();
+      _exit(0);
+    }
+    _exit(0);  // its child is orphaned and adopted above us (init or a subreaper)
+  }
+  waitpid(middle, nullptr, 0);
+  pid_t orphan = 0;
+  ASSERT_EQ(read(ready[0], &orphan, sizeof orphan), static_cast<ssize_t>(sizeof orphan));
+  for (int i = 0; i < 200 && ParentOf(orphan) == middle; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_NE(ParentOf(orphan), middle);
+
+  EXPECT_FALSE(SignalIfBelow(orphan, getpid(), SIGKILL));
+  EXPECT_TRUE(std::filesystem::exists("/proc/" + std::to_string(orphan)));
+  EXPECT_TRUE(SignalIfBelow(child, getpid(), SIGKILL));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_FALSE(SignalIfBelow(child, getpid(), SIGKILL));  // reaped: nothing to signal
+  kill(orphan, SIGKILL);
+  close(ready[0]);
+  close(ready[1]);
+}
+
 }  // namespace cppcgi
