@@ -72,7 +72,9 @@ StatusOr<std::string> ParseExtension(std::string_view directive, std::string_vie
 }
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
-  return {Pick(parent.helpers, child.helpers), Pick(parent.max_scripts_total, child.max_scripts_total)};
+  return {Pick(parent.helpers, child.helpers), Pick(parent.max_scripts_total, child.max_scripts_total),
+          Pick(parent.script_log, child.script_log), Pick(parent.script_log_length, child.script_log_length),
+          Pick(parent.script_log_buffer, child.script_log_buffer)};
 }
 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {

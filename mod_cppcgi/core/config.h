@@ -25,6 +25,9 @@ StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view v
 struct ServerSettings {
   std::optional<int> helpers;             // CppCgiHelpers
   std::optional<int> max_scripts_total;   // CppCgiMaxScriptsTotal
+  std::optional<std::string> script_log;  // ScriptLog (absolute: resolved against ServerRoot)
+  std::optional<int> script_log_length;   // ScriptLogLength
+  std::optional<int> script_log_buffer;   // ScriptLogBuffer
 };
 
 // An absolute path without NUL, "..", or empty components (for interpreters).

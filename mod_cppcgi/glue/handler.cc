@@ -13,6 +13,7 @@
 #include "glue/body_spool.h"
 #include "glue/pool_supervisor.h"
 #include "glue/script_io.h"
+#include "glue/script_log.h"
 #include "glue/server_config.h"
 #include "proc/exec_plan.h"
 #include "proc/shared_stats.h"
@@ -166,22 +167,26 @@ int HandleRequest(request_rec* r) {
   if ((ap_allow_options(r) & OPT_EXECCGI) == 0 && !IsScriptAliased(r)) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                   CPPCGI_EXECCGI_OFF "Options ExecCGI is off in this directory: %s", r->filename);
+    ScriptLogError(r, HTTP_FORBIDDEN, "Options ExecCGI is off in this directory");
     return HTTP_FORBIDDEN;
   }
   if (r->finfo.filetype == APR_NOFILE) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_NOT_FOUND "script not found or unable to stat: %s",
                   r->filename);
+    ScriptLogError(r, HTTP_NOT_FOUND, "script not found or unable to stat");
     return HTTP_NOT_FOUND;
   }
   if (r->finfo.filetype == APR_DIR) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_IS_DIRECTORY "attempt to invoke directory as script: %s",
                   r->filename);
+    ScriptLogError(r, HTTP_FORBIDDEN, "attempt to invoke directory as script");
     return HTTP_FORBIDDEN;
   }
   if (r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info != nullptr && *r->path_info != '\0') {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                   CPPCGI_PATH_INFO_OFF "AcceptPathInfo off disallows the path info %s for %s", r->path_info,
                   r->filename);
+    ScriptLogError(r, HTTP_NOT_FOUND, "AcceptPathInfo off disallows user's path");
     return HTTP_NOT_FOUND;
   }
 
@@ -198,6 +203,7 @@ int HandleRequest(request_rec* r) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
                   refusal->problem.c_str(), refusal->fix.c_str());
     CountRefusal(PoolStats(), static_cast<int>(refusal->id));
+    ScriptLogError(r, refusal->http_status, LogId(refusal->id) + ": " + refusal->problem + "; fix: " + refusal->fix);
     if (ErrorPageOn(r)) {
       return SendErrorPage(r, {refusal->http_status, r->filename, LogId(refusal->id) + ": " + refusal->problem,
                                refusal->fix, "", {}, EnvForPage(r)});
@@ -228,8 +234,13 @@ int HandleRequest(request_rec* r) {
   options.nph = IsNph(r->filename);
   options.suexec = exec_request.suexec.has_value();
   options.stderr_limit = GetDirConfig(r)->settings.stderr_limit.value_or(1 << 20);
+  options.keep_body_bytes = ScriptLogBodyBytes(r);
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
+  if (status >= 400 && !run.failure().empty()) {
+    ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.header_lines(),
+                                               {run.stderr_tail().begin(), run.stderr_tail().end()}});
+  }
   if (status >= 400 && !run.failure().empty() && ErrorPageOn(r)) {
     std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
     return SendErrorPage(r, {status, r->filename, run.failure(), "", run.ExitDescription(), std::move(tail),

@@ -120,10 +120,27 @@ void ScriptRun::SetNotes() {
     apr_table_setn(n, "cppcgi-ttfb-us", apr_psprintf(r_->pool, "%" APR_TIME_T_FMT, first_byte_ - started_));
 }
 
+void ScriptRun::KeepBodyHead(std::string_view data) {
+  size_t limit = static_cast<size_t>(opt_.keep_body_bytes);
+  if (body_head_.size() < limit) body_head_.append(data.substr(0, limit - body_head_.size()));
+}
+
+std::vector<std::string> ScriptRun::header_lines() const {
+  std::vector<std::string> out;
+  for (std::string_view line : framer_.lines()) out.emplace_back(line);
+  return out;
+}
+
 int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body) {
   spool_file_ = std::move(body.file);
+  if (spool_file_ && opt_.keep_body_bytes > 0) {
+    std::string head(static_cast<size_t>(opt_.keep_body_bytes), '\0');
+    ssize_t n = ::pread(spool_file_.get(), head.data(), head.size(), 0);
+    if (n > 0) KeepBodyHead(std::string_view(head.data(), static_cast<size_t>(n)));
+  }
   if (body.spooled) {
     body_done_ = true;  // nothing more to read from the client
+    KeepBodyHead(body.memory);
     pending_in_ = std::move(body.memory);
   } else if (HasNoRequestBody(r_)) {
     body_done_ = true;  // stdin is /dev/null: no pipe to feed
@@ -280,7 +297,10 @@ ScriptRun::Step ScriptRun::FillFromClient() {
     }
     const char* data;
     apr_size_t len;
-    if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) pending_in_.append(data, len);
+    if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) {
+      pending_in_.append(data, len);
+      KeepBodyHead(std::string_view(data, len));
+    }
   }
   apr_brigade_cleanup(in_bb_);
   if (body_done_ && pending_in_.empty()) stdin_w_.reset();  // EOF on the script's stdin

@@ -29,6 +29,7 @@ struct ScriptRunOptions {
   // SSI exec cmd: the raw output is appended here instead of being sent.
   apr_bucket_brigade* collect_into = nullptr;
   int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
+  int64_t keep_body_bytes = 0;     // the start of the request body kept for ScriptLog
 };
 
 // stdin for a script that gets no request body: /dev/null, opened once per
@@ -48,6 +49,10 @@ class ScriptRun {
   const std::string& failure() const { return failure_; }
   const std::deque<std::string>& stderr_tail() const { return stderr_tail_; }
   std::string ExitDescription() const { return exited_ ? ExitText() : std::string(); }
+  // For ScriptLog: the start of the request body (keep_body_bytes), and the
+  // header lines the script sent before it failed.
+  const std::string& body_head() const { return body_head_; }
+  std::vector<std::string> header_lines() const;
 
   // `exec_fd`: the checked file to execute (binary or interpreter).
   // `body`: a request body read in advance (see body_spool.h), or not spooled.
@@ -139,6 +144,8 @@ class ScriptRun {
   std::deque<std::string> stderr_tail_;
   int64_t stderr_logged_ = 0;
   bool held_suexec_notice_ = false;
+  std::string body_head_;
+  void KeepBodyHead(std::string_view data);
   bool suexec_notice_released_ = false;
   int body_error_ = OK;
 };

@@ -138,8 +138,32 @@ const char* SetStderrLimit(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
-// mod_cgi's ScriptLog* and mod_cgid's ScriptSock: accepted so that existing
-// configs keep working, and said once at startup to have no effect.
+// mod_cgi's ScriptLog (server config and virtual host, as there): relative
+// paths are under ServerRoot.
+const char* SetScriptLog(cmd_parms* cmd, void*, const char* arg) {
+  const char* path = ap_server_root_relative(cmd->pool, arg);
+  if (path == nullptr || *arg == '\0')
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a valid file path", cmd->cmd->name, arg);
+  GetServerConfig(cmd->server)->settings.script_log = path;
+  return nullptr;
+}
+
+const char* SetScriptLogLength(cmd_parms* cmd, void*, const char* arg) {
+  auto n = ParseCount(cmd->cmd->name, arg, 0, 2147483647);
+  if (!n.ok()) return Error(cmd, n.status());
+  GetServerConfig(cmd->server)->settings.script_log_length = *n;
+  return nullptr;
+}
+
+const char* SetScriptLogBuffer(cmd_parms* cmd, void*, const char* arg) {
+  auto n = ParseCount(cmd->cmd->name, arg, 0, 16 << 20);
+  if (!n.ok()) return Error(cmd, n.status());
+  GetServerConfig(cmd->server)->settings.script_log_buffer = *n;
+  return nullptr;
+}
+
+// mod_cgid's ScriptSock: accepted so that existing configs keep working,
+// and said once at startup to have no effect.
 const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
   if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
   NoteIgnoredDirective(cmd->cmd->name);
@@ -189,12 +213,12 @@ const command_rec kDirectives[] = {
                   "read and dropped"),
     AP_INIT_TAKE1("ScriptSock", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
                   "mod_cgid's socket path: accepted and ignored (mod_cppcgi places its socket in DefaultRuntimeDir)"),
-    AP_INIT_TAKE1("ScriptLog", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
-                  "mod_cgi's debug log: accepted and ignored"),
-    AP_INIT_TAKE1("ScriptLogLength", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
-                  "mod_cgi's debug log size: accepted and ignored"),
-    AP_INIT_TAKE1("ScriptLogBuffer", AsCmdFunc(AcceptIgnored), nullptr, RSRC_CONF,
-                  "mod_cgi's debug log buffer: accepted and ignored"),
+    AP_INIT_TAKE1("ScriptLog", AsCmdFunc(SetScriptLog), nullptr, RSRC_CONF,
+                  "mod_cgi's debug log of failed scripts: a file (relative to ServerRoot) writable by User"),
+    AP_INIT_TAKE1("ScriptLogLength", AsCmdFunc(SetScriptLogLength), nullptr, RSRC_CONF,
+                  "No more ScriptLog entries once the file is larger than this (bytes; default 10385760)"),
+    AP_INIT_TAKE1("ScriptLogBuffer", AsCmdFunc(SetScriptLogBuffer), nullptr, RSRC_CONF,
+                  "Bytes of a request body written to ScriptLog (0-16777216; default 1024)"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 

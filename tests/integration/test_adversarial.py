@@ -653,11 +653,13 @@ COVERED_ELSEWHERE = {
     "C7": "test_pool.py::test_timeout_ends_a_daemonized_grandchild",
     "C8": "test_pool.py::test_timeout_ends_a_daemonized_grandchild",
     "C13": "test_foundation.py::test_script_inherits_only_stdio",
+    "C14": "test_suexec.py::test_c14_script_of_another_user_cannot_signal_its_helper",
     "D1": "test_checks.py::test_check",
     "D2": "test_checks.py::test_check",
     "D3": "test_checks.py::test_swapped_in_unchecked_binary_never_runs",
     "D4": "test_checks.py::test_check",
     "D5": "test_checks.py::test_owner_requirement",
+    "D6": "test_suexec.py::test_d6_root_or_low_target_is_refused_per_request",
     "D8": "test_checks.py::test_check",
     "D9": "test_checks.py::test_check",
     "D10": "test_foundation.py::test_exec_failure_is_500_and_names_the_cause",
@@ -666,6 +668,7 @@ COVERED_ELSEWHERE = {
     "D13": "test_checks.py::test_check",
     "D14": "test_checks.py::test_fifo_is_refused_without_blocking",
     "E1": "test_pool.py::test_helper_death_ends_its_scripts",
+    "F5": "test_script_log.py::test_unwritable_log_loses_only_the_entry",
     "E2": "test_pool.py::test_cap_gives_503_with_retry_after",
     "E3": "test_pool.py::test_graceful_restart_under_load_loses_nothing",
     "E4": "test_pool.py::test_graceful_stop_finishes_request_and_leaves_nothing",
@@ -679,15 +682,12 @@ COVERED_ELSEWHERE = {
 
 # Scenarios that do not apply, and why.
 NOT_APPLICABLE = {
-    "D6": "no suEXEC: scripts run as httpd's User; there is no target uid to check",
     "D7": "no script root of our own: httpd's <Directory>/ScriptAlias mapping decides what may run",
-    "C14": "same uid as helpers and workers (no suEXEC): a script can signal them, as with mod_cgid; "
-           "a killed helper is E1 (README says same-uid mode gives no isolation)",
     "E6": "no separate manager process: httpd's parent supervises the helpers directly (E1 covers its job)",
     "E7": "needs a fault-injection build; the decoder is fuzzed and protocol errors close the channel "
           "(tests/unit/helper_loop_test.cc)",
-    "F5": "ScriptLog is accepted but has no effect (stderr goes to the error log)",
-    "G3": "no user switching: .htaccess cannot influence who a script runs as",
+    "G3": "who a script runs as comes only from httpd's get_suexec_identity hook (mod_suexec's server "
+          "config, mod_userdir's URL mapping), as with mod_cgi; nothing of the request reaches it here",
 }
 
 

@@ -30,6 +30,8 @@ pytestmark = pytest.mark.skipif(
 
 NOBODY = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
 HOST = {"Host": "suexec.test"}
+# A system user below the wrapper's AP_UID_MIN (100 on Debian).
+LOW = pwd.getpwnam("games") if os.geteuid() == 0 else None
 CAP_KILL = 1 << 5
 
 ID_SH = """#!/bin/sh
@@ -80,9 +82,10 @@ def suexec_server(userdir_user):
     base = tempfile.mkdtemp(prefix="cppcgi-suexec-", dir=DOC_ROOT)
     os.chmod(base, 0o755)
     _own(base, NOBODY.pw_uid, NOBODY.pw_gid)
-    for d in ("slow", "rootdir", "ssi"):
+    for d in ("slow", "rootdir", "ssi", "low"):
         os.makedirs(os.path.join(base, d), mode=0o755)
     _own(os.path.join(base, "slow"), NOBODY.pw_uid, NOBODY.pw_gid)  # rootdir stays root's
+    _own(os.path.join(base, "low"), LOW.pw_uid, LOW.pw_gid)
 
     def setup(srv):
         outside = srv.add_dir("outside")
@@ -103,6 +106,16 @@ UserDir enabled {userdir_user.pw_name}
 </Directory>
 <VirtualHost 127.0.0.1:{srv.port}>
   ServerName localhost
+</VirtualHost>
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName suexec-root.test
+  SuexecUserGroup root root
+  ScriptAlias /sx/ "{base}/"
+</VirtualHost>
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName suexec-low.test
+  SuexecUserGroup {LOW.pw_name} "#{LOW.pw_gid}"
+  ScriptAlias /sx/ "{base}/"
 </VirtualHost>
 <VirtualHost 127.0.0.1:{srv.port}>
   ServerName suexec.test
@@ -266,6 +279,34 @@ def test_ssi_exec_cgi_runs_through_suexec_and_exec_cmd_is_refused(suexec_server)
     assert "CMD-RAN" not in text and "an error occurred while processing this directive" in text, text
     lines = [line for line in srv.log_since(mark).splitlines() if "CPPCGI0" in line]
     assert len(lines) == 1 and "CPPCGI0019: " in lines[0] and "suEXEC applies here" in lines[0], lines
+
+
+def test_d6_root_or_low_target_is_refused_per_request(suexec_server):
+    # mod_suexec accepts these at config time; the module refuses root itself,
+    # and the wrapper's minimum uid comes back as its exit code, explained.
+    srv = suexec_server
+    _script(os.path.join(srv.base, "id.sh"), ID_SH)
+    mark = srv.log_mark()
+    status, _, _ = srv.get("/sx/id.sh", headers={"Host": "suexec-root.test"})
+    assert status == 500
+    assert "CPPCGI0323: " in srv.log_since(mark) and "never runs scripts as root" in srv.log_since(mark)
+    _script(os.path.join(srv.base, "low", "id.sh"), ID_SH, owner=(LOW.pw_uid, LOW.pw_gid))
+    mark = srv.log_mark()
+    status, _, _ = srv.get("/sx/low/id.sh", headers={"Host": "suexec-low.test"})
+    assert status == 500
+    log = srv.log_since(mark)
+    assert "CPPCGI0024: " in log and "below its minimum uid" in log and "exit status 107" in log, log
+
+
+def test_c14_script_of_another_user_cannot_signal_its_helper(suexec_server):
+    srv = suexec_server
+    helpers = sorted(srv.helper_pids())
+    _script(os.path.join(srv.base, "killer.sh"),
+            "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nkill -9 $PPID 2>&1; echo rc=$?\n")
+    status, _, body = _get(srv, "/sx/killer.sh")
+    assert status == 200, body
+    assert b"rc=1" in body and b"not permitted" in body, body
+    assert sorted(srv.helper_pids()) == helpers
 
 
 def test_helpers_keep_cap_kill_and_nothing_else(suexec_server):

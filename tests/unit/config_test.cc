@@ -55,6 +55,15 @@ TEST(ConfigTest, MergeChildWinsUnsetInherits) {
   EXPECT_EQ(Merge(four, eight).helpers, 8);
   EXPECT_EQ(Merge(four, eight).max_scripts_total, 100);
   EXPECT_EQ(Merge(eight, four).max_scripts_total, 100);
+  // ScriptLog*: a virtual host inherits the main server's, or sets its own.
+  ServerSettings main_log, vhost_log;
+  main_log.script_log = "/var/log/apache2/cgi.log";
+  main_log.script_log_buffer = 64;
+  vhost_log.script_log = "/srv/vh/cgi.log";
+  EXPECT_EQ(Merge(main_log, unset).script_log, "/var/log/apache2/cgi.log");
+  EXPECT_EQ(Merge(main_log, vhost_log).script_log, "/srv/vh/cgi.log");
+  EXPECT_EQ(Merge(main_log, vhost_log).script_log_buffer, 64);
+  EXPECT_FALSE(Merge(main_log, vhost_log).script_log_length.has_value());
 }
 
 TEST(PoolSizeTest, DefaultHelperCount) {

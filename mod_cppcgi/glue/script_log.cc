@@ -1,0 +1,76 @@
+#include "glue/script_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "glue/server_config.h"
+
+namespace cppcgi {
+namespace {
+
+const ServerSettings& Settings(request_rec* r) { return GetServerConfig(r->server)->settings; }
+
+ScriptLogHead Head(request_rec* r, int status) {
+  char time_str[APR_CTIME_LEN];
+  apr_ctime(time_str, apr_time_now());
+  ScriptLogHead head;
+  head.time = time_str;
+  head.method = r->method ? r->method : "";
+  head.uri = std::string(r->uri ? r->uri : "") + (r->args ? std::string("?") + r->args : std::string());
+  head.protocol = r->protocol ? r->protocol : "";
+  head.status = status;
+  head.filename = r->filename ? r->filename : "";
+  return head;
+}
+
+// One append of the whole entry, while the file is within ScriptLogLength.
+// Any failure (no such directory, not writable, disk full) only loses the
+// entry: the request is not affected.
+void Append(request_rec* r, const std::string& entry) {
+  const std::string& path = *Settings(r).script_log;
+  int64_t limit = Settings(r).script_log_length.value_or(kDefaultScriptLogLength);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && !ScriptLogHasRoom(st.st_size, limit)) return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
+  if (fd < 0) return;
+  size_t off = 0;
+  while (off < entry.size()) {
+    ssize_t n = ::write(fd, entry.data() + off, entry.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+int64_t ScriptLogBodyBytes(request_rec* r) {
+  if (!Settings(r).script_log) return 0;
+  return Settings(r).script_log_buffer.value_or(kDefaultScriptLogBuffer);
+}
+
+void ScriptLogError(request_rec* r, int status, std::string_view error) {
+  if (!Settings(r).script_log) return;
+  Append(r, FormatScriptLogError(Head(r, status), error));
+}
+
+void ScriptLogFailedRun(request_rec* r, int status, ScriptLogRun run) {
+  if (!Settings(r).script_log) return;
+  const apr_array_header_t* arr = apr_table_elts(r->headers_in);
+  const auto* entries = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  for (int i = 0; i < arr->nelts; ++i) {
+    if (entries[i].key == nullptr) continue;
+    std::string value = entries[i].val ? entries[i].val : "";
+    // Credentials stay out of a debug file (mod_cgi writes them as they came).
+    if (strcasecmp(entries[i].key, "Authorization") == 0 || strcasecmp(entries[i].key, "Proxy-Authorization") == 0) {
+      value = "(masked)";
+    }
+    run.request_headers.emplace_back(entries[i].key, std::move(value));
+  }
+  Append(r, FormatScriptLogRun(Head(r, status), run));
+}
+
+}  // namespace cppcgi
