@@ -4,13 +4,16 @@
 // (default www-data) so that opening files behaves exactly as in the server.
 //
 //   cppcgi-doctor [--user NAME] [--no-permission-check] [--allow-interpreter PATH]...
-//                 [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] SCRIPT
+//                 [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks]
+//                 [--suexec [~]USER:GROUP] SCRIPT
 //   cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT
 //
 // With --config, httpd itself is asked (a configuration test with
 // CPPCGI_DOCTOR_SCRIPT set; see core/doctor_report.h) which per-directory
 // settings apply to SCRIPT, and those are used for the checks instead of the
 // options above; the user is the configuration's User unless --user is given.
+// With --suexec, the script is checked as it would run through the suEXEC
+// wrapper for that identity (SuexecUserGroup USER GROUP, or ~USER for a UserDir).
 //
 // Exit status: 0 if the script would run, 1 if not, 2 for a usage error.
 
@@ -26,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +46,7 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "cppcgi-doctor: %s\nusage: cppcgi-doctor [--user NAME] [--no-permission-check] "
                "[--allow-interpreter PATH]... [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] "
-               "SCRIPT\n       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT\n",
+               "[--suexec [~]USER:GROUP] SCRIPT\n       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT\n",
                why);
   return 2;
 }
@@ -50,6 +54,36 @@ int Usage(const char* why) {
 FileFacts Facts(const struct stat& st) {
   return FileFacts{static_cast<uint32_t>(st.st_mode), static_cast<uint32_t>(st.st_uid),
                    static_cast<uint32_t>(st.st_gid)};
+}
+
+// Debian's suEXEC wrapper (apache2-suexec-pristine).
+constexpr const char* kSuexecWrapper = "/usr/lib/apache2/suexec";
+
+// "USER:GROUP" or "~USER:GROUP" (names or #ids) to the identity suEXEC gets.
+std::optional<SuexecTarget> ParseSuexecTarget(std::string spec) {
+  SuexecTarget t;
+  if (!spec.empty() && spec[0] == '~') {
+    t.userdir = true;
+    spec.erase(0, 1);
+  }
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string user = spec.substr(0, colon), group = spec.substr(colon + 1);
+  if (user.size() > 1 && user[0] == '#') {
+    t.uid = static_cast<uint32_t>(std::strtoul(user.c_str() + 1, nullptr, 10));
+  } else if (passwd* pw = getpwnam(user.c_str())) {
+    t.uid = static_cast<uint32_t>(pw->pw_uid);
+  } else {
+    return std::nullopt;
+  }
+  if (group.size() > 1 && group[0] == '#') {
+    t.gid = static_cast<uint32_t>(std::strtoul(group.c_str() + 1, nullptr, 10));
+  } else if (struct group* gr = getgrnam(group.c_str())) {
+    t.gid = static_cast<uint32_t>(gr->gr_gid);
+  } else {
+    return std::nullopt;
+  }
+  return t;
 }
 
 bool BecomeUser(const passwd& pw) {
@@ -149,6 +183,13 @@ int Run(int argc, char** argv) {
       owner = v;
     } else if (a == "--follow-symlinks") {
       req.follow_symlinks = true;
+    } else if (a == "--suexec") {
+      const char* v = next("--suexec needs [~]USER:GROUP");
+      if (!v) return 2;
+      auto target = ParseSuexecTarget(v);
+      if (!target) return Usage(("--suexec: '" + std::string(v) + "' is not [~]USER:GROUP of known names").c_str());
+      req.suexec = *target;
+      req.suexec_wrapper = kSuexecWrapper;
     } else if (!a.empty() && a[0] == '-') {
       return Usage(("unknown option " + a).c_str());
     } else if (req.path.empty()) {
@@ -238,7 +279,14 @@ int Run(int argc, char** argv) {
     std::printf("  would NOT run: 1 problem\n");
     return 1;
   }
+  if (req.suexec && refusal != nullptr) {
+    // The wrapper's checks, in its order: the first that fails is the answer.
+    Report(*refusal, &problems);
+    std::printf("  would NOT run: %d problem%s\n", problems, problems == 1 ? "" : "s");
+    return 1;
+  }
   if (refusal == nullptr && problems == 0) {
+    if (req.suexec) std::printf("  through suEXEC (its own document root and minimum uid are checked when it runs)\n");
     std::printf("  would run: ");
     for (const auto& a : std::get<ExecPlan>(decision).argv) std::printf("%s ", a.c_str());
     std::printf("\n  OK\n");

@@ -186,3 +186,28 @@ def test_config_errors_are_reported(tmp):
 def test_usage_errors():
     assert doctor()[0] == 2
     assert doctor("--bogus", "/x")[0] == 2
+
+
+@pytest.mark.skipif(not IS_ROOT or not os.path.exists("/usr/lib/apache2/suexec"),
+                    reason="needs root and the suEXEC wrapper")
+def test_suexec_identity_is_checked_as_the_wrapper_would():
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    d = tempfile.mkdtemp(prefix="doctor-suexec-", dir="/var/www")
+    try:
+        os.chmod(d, 0o755)
+        os.chown(d, nobody.pw_uid, nobody.pw_gid)
+        ok = write(f"{d}/ok.cgi", "#!/bin/sh\necho\n")
+        os.chown(ok, nobody.pw_uid, nobody.pw_gid)
+        theirs = write(f"{d}/theirs.cgi", "#!/bin/sh\necho\n")  # root's
+        rc, out = doctor("--suexec", f"nobody:#{nobody.pw_gid}", ok)
+        assert rc == 0, out
+        assert f"would run: /usr/lib/apache2/suexec {nobody.pw_uid} {nobody.pw_gid} ok.cgi" in out
+        rc, out = doctor("--suexec", f"~nobody:#{nobody.pw_gid}", ok)
+        assert rc == 0 and f"suexec ~{nobody.pw_uid} {nobody.pw_gid} ok.cgi" in out, out
+        rc, out = doctor("--suexec", f"nobody:#{nobody.pw_gid}", theirs)
+        assert rc == 1 and "CPPCGI0321" in out and f"chown {nobody.pw_uid}:{nobody.pw_gid} {theirs}" in out, out
+        rc, out = doctor("--suexec", "nobody", ok)
+        assert rc == 2 and "[~]USER:GROUP" in out, out
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
