@@ -260,7 +260,9 @@ void Helper::OnConnection(int fd) {
       CloseConnection(fd);
       return;
     case FrameReceiver::Result::kError:
-      Log(HelperLogLevel::kError, "bad data from a worker: " + error.ToString());
+      // A worker that closes with our report unread (its client went away)
+      // resets the connection: that is a worker gone, not bad data.
+      if (error.sys_errno() != ECONNRESET) Log(HelperLogLevel::kError, "bad data from a worker: " + error.ToString());
       CloseConnection(fd);
       return;
   }

@@ -51,6 +51,13 @@ class HelperLoopTest : public ::testing::Test {
       o.lifeline_fd = lifeline->first.get();
       o.kill_grace_ms = 500;
       o.max_kept_connections = max_kept_connections_;
+      // Its log lines, one per line, for the tests to read.
+      std::string log_path = dir_ + "/helper.log";
+      o.log = [log_path](HelperLogLevel, std::string_view msg) {
+        UniqueFd f(::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
+        std::string line = std::string(msg) + "\n";
+        if (f) (void)!::write(f.get(), line.data(), line.size());
+      };
       _exit(RunHelper(o));
     }
     lifeline_ = std::move(lifeline->second);
@@ -63,6 +70,7 @@ class HelperLoopTest : public ::testing::Test {
       waitpid(helper_, nullptr, 0);
     }
     unlink(path_.c_str());
+    unlink((dir_ + "/helper.log").c_str());
     rmdir(dir_.c_str());
   }
 
@@ -345,6 +353,31 @@ TEST_F(HelperLoopTest, GarbageClosesTheConnectionButNotTheHelper) {
   EXPECT_FALSE(rx.ReceiveMessage(conn->get(), 5000).ok());
   Run run = Spawn({"/bin/true"});
   EXPECT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+}
+
+// A worker whose client went away closes its connection with the exit report
+// unread; the helper then reads ECONNRESET. That is a worker gone, logged as
+// nothing, while data that is not a frame is still "bad data".
+TEST_F(HelperLoopTest, WorkerClosingWithTheReportUnreadIsNotAnError) {
+  Run run = Spawn({"/bin/true"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  EXPECT_EQ(ReadAll(run.out.get()), "");  // it has exited; its report follows
+  pollfd p{run.conn.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1);  // the report is here, and stays unread
+  run.conn.reset();
+  Run next = Spawn({"/bin/true"});  // the helper carries on
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(next)));
+  auto conn = ConnectUnix(path_, 2000);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_EQ(write(conn->get(), "GET / HTTP/1.0\r\n\r\n", 18), 18);
+  FrameReceiver rx;
+  EXPECT_FALSE(rx.ReceiveMessage(conn->get(), 5000).ok());
+  std::string log;
+  char buf[4096];
+  UniqueFd f(::open((dir_ + "/helper.log").c_str(), O_RDONLY | O_CLOEXEC));
+  for (ssize_t n; f && (n = ::read(f.get(), buf, sizeof buf)) > 0;) log.append(buf, static_cast<size_t>(n));
+  EXPECT_EQ(log.find("Connection reset"), std::string::npos) << log;
+  EXPECT_NE(log.find("bad data from a worker"), std::string::npos) << log;  // the garbage, and only it
 }
 
 }  // namespace
