@@ -15,9 +15,10 @@ apt-get install -y -qq --no-install-recommends \
   python3 python3-pytest python3-prometheus-client curl \
   git ca-certificates openssl procps \
   clang libclang-rt-14-dev \
-  apache2-suexec-pristine >/dev/null
+  apache2-suexec-pristine php-cgi >/dev/null
 # apache2-suexec-pristine: the suEXEC wrapper, for the suEXEC tests; it is
-# used only where mod_suexec or mod_userdir is loaded.
+# used only where mod_suexec or mod_userdir is loaded. php-cgi: a real program
+# for the tests (Debian's Action setup); no Apache configuration is enabled.
 # Debian's apache2 package starts the system server where it can; our tests and
 # the demo run their own instances on their own ports and leave it alone.
 echo "install-deps.sh: done"

@@ -92,3 +92,54 @@ ScriptAlias /git/ "{GIT_BACKEND}/"
     head = _git("rev-parse", "HEAD", cwd=clone).stdout.strip()
     assert _git("rev-parse", "main", cwd=bare).stdout.strip() == head
     _git("fsck", "--strict", cwd=bare)
+
+
+PHP_CGI = "/usr/lib/cgi-bin/php8.2"  # Debian's php8.2-cgi
+
+
+@pytest.mark.skipif(not os.path.exists(PHP_CGI), reason="php-cgi is not installed")
+def test_php_cgi_through_action_as_debian_sets_it_up(fresh_server):
+    # Debian's php8.2-cgi.conf, with mod_actions: .php files get a handler
+    # that Action maps to the php-cgi binary under a ScriptAlias. The request
+    # is internally redirected to it, so php-cgi sees REDIRECT_STATUS (its
+    # cgi.force_redirect check) and PATH_TRANSLATED (the page to run).
+    from httpd_server import MODULES_DIR
+    srv = fresh_server(extra_conf="")
+    docs = srv.add_dir("phpdocs")
+    with open(os.path.join(docs, "form.php"), "w") as f:
+        f.write('<?php header("X-Php: yes"); echo "sum=", 2 + 3, " q=", $_GET["q"] ?? "-", '
+                '" name=", $_POST["name"] ?? "-", " via=", $_SERVER["REDIRECT_URL"] ?? "-", "\\n";\n')
+    os.chmod(os.path.join(docs, "form.php"), 0o644)
+    srv.extra_conf += f"""
+LoadModule actions_module "{MODULES_DIR}/mod_actions.so"
+ScriptAlias /php-cgi-bin/ "/usr/lib/cgi-bin/"
+<Directory "/usr/lib/cgi-bin">
+  Require all granted
+</Directory>
+Alias /php/ "{docs}/"
+<FilesMatch ".+\\.php$">
+  SetHandler application/x-httpd-php
+</FilesMatch>
+Action application/x-httpd-php /php-cgi-bin/php8.2
+"""
+    srv.start()
+    status, headers, body = srv.get("/php/form.php?q=abc")
+    assert status == 200, body
+    assert headers.get("x-php") == "yes"
+    assert body == b"sum=5 q=abc name=- via=/php/form.php\n"
+    status, _, body = srv.request("POST", "/php/form.php", body="name=Ada",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and body == b"sum=5 q=- name=Ada via=/php/form.php\n", body
+    # CVE-2012-1823: "?-s" would be php-cgi's option to print the source.
+    mark = srv.log_mark()
+    status, _, body = srv.get("/php/form.php?-s")
+    assert status == 400 and b"<?php" not in body
+    assert "CPPCGI0022: " in srv.log_since(mark)
+    # Called directly, without the redirect, php-cgi refuses by itself
+    # (force_redirect) with a "Security Alert!" page and no headers: a 500
+    # whose log line names the binary and quotes the start of that page.
+    mark = srv.log_mark()
+    status, _, body = srv.get("/php-cgi-bin/php8.2")
+    assert status == 500 and b"sum=" not in body
+    log = srv.log_since(mark)
+    assert "CPPCGI0009: " in log and PHP_CGI in log and "Security Alert" in log, log
