@@ -96,7 +96,6 @@ void LogFromHelper(HelperLogLevel level, std::string_view msg) {
                static_cast<long>(getpid()), static_cast<int>(msg.size()), msg.data());
 }
 
-// Closes every fd except the ones in `keep`.
 // suEXEC can run a script here: its wrapper is installed (httpd checked it)
 // and a module that names identities for it is loaded.
 bool SuexecInUse() {
@@ -104,6 +103,7 @@ bool SuexecInUse() {
          (ap_find_linked_module("mod_suexec.c") != nullptr || ap_find_linked_module("mod_userdir.c") != nullptr);
 }
 
+// Closes every fd except the ones in `keep`.
 void CloseAllExcept(const std::vector<int>& keep) {
   std::vector<int> to_close;
   if (DIR* d = opendir("/proc/self/fd")) {
