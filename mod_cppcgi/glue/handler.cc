@@ -237,12 +237,10 @@ int HandleRequest(request_rec* r) {
   options.keep_body_bytes = ScriptLogBodyBytes(r);
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
-  if (status >= 400 && !run.failure().empty()) {
-    ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.header_lines(),
-                                               {run.stderr_tail().begin(), run.stderr_tail().end()}});
-  }
-  if (status >= 400 && !run.failure().empty() && ErrorPageOn(r)) {
-    std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
+  if (status < 400 || run.failure().empty()) return status;
+  std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
+  ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.header_lines(), tail});
+  if (ErrorPageOn(r)) {
     return SendErrorPage(r, {status, r->filename, run.failure(), "", run.ExitDescription(), std::move(tail),
                              std::move(spawn.env)});
   }

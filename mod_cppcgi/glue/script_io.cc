@@ -333,11 +333,14 @@ ScriptRun::Step ScriptRun::WriteToScript() {
 constexpr std::string_view kSuexecNotice = "suexec policy violation: see suexec log for more details";
 
 void ScriptRun::LogStderrLine(std::string_view line) {
-  if (opt_.suexec && !held_suexec_notice_ && !suexec_notice_released_ && framer_.bytes_seen() == 0 &&
-      line == kSuexecNotice) {
+  if (opt_.suexec && !held_suexec_notice_ && framer_.bytes_seen() == 0 && line == kSuexecNotice) {
     held_suexec_notice_ = true;
     return;
   }
+  WriteStderrLine(line);
+}
+
+void ScriptRun::WriteStderrLine(std::string_view line) {
   constexpr size_t kTailLines = 20;
   constexpr size_t kTailLineBytes = 1000;
   stderr_tail_.emplace_back(line.substr(0, kTailLineBytes));
@@ -729,8 +732,7 @@ int ScriptRun::SuexecRefused() {
 void ScriptRun::LogHeldSuexecNotice() {
   if (!held_suexec_notice_) return;
   held_suexec_notice_ = false;
-  suexec_notice_released_ = true;
-  LogStderrLine(kSuexecNotice);
+  WriteStderrLine(kSuexecNotice);
 }
 
 std::string ScriptRun::ExitText() const {

@@ -92,7 +92,10 @@ class ScriptRun {
   // CollectExit for a short grace; a script still running then is ended.
   void CollectExitOrEnd();
   std::string ExitText() const;
+  // A stderr line: logged (WriteStderrLine), or held if it may be the suEXEC wrapper's refusal.
   void LogStderrLine(std::string_view line);
+  void WriteStderrLine(std::string_view line);
+  void KeepBodyHead(std::string_view data);
   int PollTimeoutMs(int64_t quiet_ms) const;
   int64_t HeaderTimeLeftMs() const;
   void Failed(std::string reason) {
@@ -143,10 +146,8 @@ class ScriptRun {
   std::string failure_;
   std::deque<std::string> stderr_tail_;
   int64_t stderr_logged_ = 0;
-  bool held_suexec_notice_ = false;
-  std::string body_head_;
-  void KeepBodyHead(std::string_view data);
-  bool suexec_notice_released_ = false;
+  bool held_suexec_notice_ = false;  // the wrapper's stderr line, until the run shows it was a refusal
+  std::string body_head_;            // the start of the request body, for ScriptLog
   int body_error_ = OK;
 };
 

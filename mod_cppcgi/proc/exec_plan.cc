@@ -20,6 +20,20 @@ Refusal OpenFailed(const std::string& what, int err, int status) {
                  "check that the file exists and that every directory above it is searchable by the server's user"};
 }
 
+// Opens the interpreter (O_PATH) and runs CheckInterpreter on what was
+// opened: the descriptor, or why it may not be used.
+std::variant<UniqueFd, Refusal> OpenCheckedInterpreter(const std::string& script, const std::string& interpreter,
+                                                       const Identity& who, const CheckPolicy& policy) {
+  UniqueFd fd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
+  int open_errno = fd ? 0 : errno;
+  struct stat st;
+  bool have_facts = fd && ::fstat(fd.get(), &st) == 0;
+  FileFacts facts = have_facts ? Facts(st) : FileFacts{};
+  if (auto refusal = CheckInterpreter(script, interpreter, have_facts ? &facts : nullptr, open_errno, who, policy))
+    return *refusal;
+  return fd;
+}
+
 // Through suEXEC the wrapper executes the script by name, as the target
 // user: our checks are the wrapper's (whatever CppCgiPermissionCheck says),
 // done with the target's identity, plus the #! checks where we can read the
@@ -59,14 +73,8 @@ ExecDecision PrepareSuexec(const ExecRequest& req, int dir_fd, const struct stat
     Shebang shebang = ParseShebang(std::string_view(head, n > 0 ? static_cast<size_t>(n) : 0));
     if (auto refusal = CheckShebang(path, shebang)) return *refusal;
     if (shebang.kind == FileKind::kShebang) {
-      UniqueFd interp_fd(::open(shebang.interpreter.c_str(), O_PATH | O_CLOEXEC));
-      int open_errno = interp_fd ? 0 : errno;
-      struct stat ist;
-      bool have_facts = interp_fd && ::fstat(interp_fd.get(), &ist) == 0;
-      FileFacts ifacts = have_facts ? Facts(ist) : FileFacts{};
-      if (auto refusal = CheckInterpreter(path, shebang.interpreter, have_facts ? &ifacts : nullptr, open_errno,
-                                          as_target, policy))
-        return *refusal;
+      auto interp = OpenCheckedInterpreter(path, shebang.interpreter, as_target, policy);
+      if (auto* refusal = std::get_if<Refusal>(&interp)) return std::move(*refusal);
     }
   }
   UniqueFd wrapper(::open(req.suexec_wrapper.c_str(), O_PATH | O_CLOEXEC));
@@ -187,13 +195,9 @@ ExecDecision PrepareExec(const ExecRequest& req) {
                        " cannot read it",
                    "chmod a+r " + path};
   }
-  UniqueFd interp_fd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
-  int open_errno = interp_fd ? 0 : errno;
-  struct stat ist;
-  bool have_facts = interp_fd && ::fstat(interp_fd.get(), &ist) == 0;
-  FileFacts ifacts = have_facts ? Facts(ist) : FileFacts{};
-  if (auto refusal = CheckInterpreter(path, interpreter, have_facts ? &ifacts : nullptr, open_errno, req.who, req.policy))
-    return *refusal;
+  auto interp = OpenCheckedInterpreter(path, interpreter, req.who, req.policy);
+  if (auto* refusal = std::get_if<Refusal>(&interp)) return std::move(*refusal);
+  UniqueFd interp_fd = std::move(std::get<UniqueFd>(interp));
   // Re-open the very file that will be exec'd, for reading (an execute-only binary is skipped).
   std::string reopen = "/proc/self/fd/" + std::to_string(interp_fd.get());
   if (UniqueFd readable_interp{::open(reopen.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)}) {
