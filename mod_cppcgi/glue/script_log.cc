@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/unique_fd.h"
 #include "glue/server_config.h"
 
 namespace cppcgi {
@@ -32,17 +33,16 @@ ScriptLogHead Head(request_rec* r, int status) {
 void Append(request_rec* r, const std::string& entry) {
   const std::string& path = *Settings(r).script_log;
   int64_t limit = Settings(r).script_log_length.value_or(kDefaultScriptLogLength);
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640));
+  if (!fd) return;
   struct stat st;
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && !ScriptLogHasRoom(st.st_size, limit)) return;
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640);
-  if (fd < 0) return;
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && !ScriptLogHasRoom(st.st_size, limit)) return;
   size_t off = 0;
   while (off < entry.size()) {
-    ssize_t n = ::write(fd, entry.data() + off, entry.size() - off);
+    ssize_t n = ::write(fd.get(), entry.data() + off, entry.size() - off);
     if (n <= 0) break;
     off += static_cast<size_t>(n);
   }
-  ::close(fd);
 }
 
 }  // namespace
