@@ -44,12 +44,14 @@ echo "== soak: ${CPPCGI_SOAK_SECONDS:-60} s of mixed load with helper kills and 
 CPPCGI_MODULE="$src/build/mod_cppcgi.so" /usr/bin/python3 tests/soak/soak.py --seconds "${CPPCGI_SOAK_SECONDS:-60}"
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer: unit tests, and the integration suite with the"
-echo "   sanitized module loaded into apache2 (libasan preloaded; any report fails the run)"
-bash tests/build.sh "$src/build-asan" -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "   sanitized module loaded into apache2 (libasan preloaded; any report fails the run). This build"
+echo "   also has the helpers' fault injection, so the faulty-helper tests (E7) run here, not skip."
+bash tests/build.sh "$src/build-asan" -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=ON -DCMAKE_BUILD_TYPE=Debug \
+  -DCPPCGI_FAULT_INJECTION=ON
 libasan="$(gcc -print-file-name=libasan.so)"
 (cd "$src/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --no-tests=error --output-on-failure --timeout 600 -E '^integration_')
-(cd "$src/build-asan" && \
+(cd "$src/build-asan" && CPPCGI_REQUIRE_FAULTS=1 \
   CPPCGI_HTTPD_ENV="LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1" \
   ctest --no-tests=error --output-on-failure --timeout 900 -R '^integration_(event|prefork)$')
 

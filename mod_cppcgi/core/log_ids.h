@@ -20,7 +20,7 @@
 #define CPPCGI_CLIENT_GONE CPPCGI_LOGNO(0013)     // client aborted while the script ran
 #define CPPCGI_INTERNAL CPPCGI_LOGNO(0014)        // an exception reached a hook boundary
 #define CPPCGI_BODY_READ CPPCGI_LOGNO(0015)       // reading the request body failed
-#define CPPCGI_HELPER_PROTOCOL CPPCGI_LOGNO(0016) // helper answered something unexpected
+#define CPPCGI_HELPER_PROTOCOL CPPCGI_LOGNO(0016) // malformed or unexpected answer from a helper: 502
 #define CPPCGI_RUN_TIME CPPCGI_LOGNO(0017)        // CppCgiMaxRunTime exceeded
 #define CPPCGI_BUSY CPPCGI_LOGNO(0018)            // a concurrency cap was reached: 503
 #define CPPCGI_SSI CPPCGI_LOGNO(0019)             // SSI <!--#exec --> refused or failed
@@ -38,6 +38,7 @@
 #define CPPCGI_HELPER_RESPAWN_FAILED CPPCGI_LOGNO(0103)
 #define CPPCGI_HELPER_LOG CPPCGI_LOGNO(0104)      // a message from inside a helper
 #define CPPCGI_HELPER_SETUP_FAILED CPPCGI_LOGNO(0105)
+#define CPPCGI_HELPER_RETIRED CPPCGI_LOGNO(0106)   // a retired helper (CPPCGI0016) replaced
 
 // 02xx: configuration
 #define CPPCGI_CONFLICT CPPCGI_LOGNO(0200)        // mod_cgi / mod_cgid loaded as well

@@ -68,6 +68,7 @@ std::string_view FailureReasonName(FailureReason reason) {
     case FailureReason::kNoHeaders: return "no_headers";
     case FailureReason::kBadHeaders: return "bad_headers";
     case FailureReason::kPoolUnreachable: return "pool_unreachable";
+    case FailureReason::kHelperFault: return "helper_fault";
   }
   return "unknown";
 }

@@ -18,8 +18,9 @@ enum class FailureReason : uint8_t {
   kNoHeaders = 1,        // output ended before the header section was complete
   kBadHeaders = 2,       // malformed or oversized header section
   kPoolUnreachable = 3,  // no helper answered
+  kHelperFault = 4,      // a helper's answer was malformed or out of turn
 };
-inline constexpr size_t kFailureReasons = 4;
+inline constexpr size_t kFailureReasons = 5;
 std::string_view FailureReasonName(FailureReason reason);
 
 // Refusals are counted per check id (CPPCGI0300 + index).

@@ -29,7 +29,6 @@
 namespace cppcgi {
 namespace {
 
-constexpr int kHelperStartupError = 3;  // exit code: do not respawn
 constexpr const char* kRetainedKey = "mod_cppcgi-retained";
 constexpr int kMaxDraining = 1024;
 
@@ -244,10 +243,18 @@ void MaintainHelper(int reason, void* data, int status) {
       UpdateHelpersAlive(pool);
       EndOrphanedScripts(dead, pool->counters);
       if (pool->ended || MpmStopping()) return;
-      if (reason == APR_OC_REASON_DEATH && WIFEXITED(status) && WEXITSTATUS(status) == kHelperStartupError) {
+      if (reason == APR_OC_REASON_DEATH && HelperExitedWith(status, kHelperStartupError)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, pool->server,
                      CPPCGI_POOL_START_FAILED "helper %ld could not start; not replacing it",
                      static_cast<long>(dead));
+        return;
+      }
+      if (reason == APR_OC_REASON_DEATH && HelperExitedWith(status, kHelperRetired)) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, pool->server,
+                     CPPCGI_HELPER_RETIRED "helper %ld retired after a malformed answer (CPPCGI0016); starting a "
+                     "new one", static_cast<long>(dead));
+        if (g_stats != nullptr) Bump(g_stats->helper_restarts);
+        ForkHelper(slot);
         return;
       }
       std::string how = reason == APR_OC_REASON_LOST ? std::string("was lost")

@@ -16,6 +16,7 @@
 #include "core/suexec.h"
 #include "glue/pool_supervisor.h"
 #include "proc/idle_connection.h"
+#include "proc/process_tree.h"
 #include "proc/shared_stats.h"
 
 namespace cppcgi {
@@ -194,6 +195,10 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     if (reply.ok() || reply.status().sys_errno() != ECONNRESET) break;
   }
   exec_fd.reset();
+  if (!reply.ok() && IsPeerFault(reply.status())) {
+    HelperFault(reply.status().ToString());
+    return HTTP_BAD_GATEWAY;
+  }
   if (!reply.ok()) {
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
                   r_->filename, reply.status().ToString().c_str());
@@ -217,10 +222,9 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   }
   const auto* started = std::get_if<wire::Started>(&*reply);
   if (started == nullptr) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_HELPER_PROTOCOL "unexpected answer from helper for %s",
-                  r_->filename);
-    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
-    return HTTP_SERVICE_UNAVAILABLE;
+    HelperFault(std::holds_alternative<wire::Exited>(*reply) ? "an exit report where the start report was due"
+                                                             : "a spawn request where the start report was due");
+    return HTTP_BAD_GATEWAY;
   }
   pid_ = started->pid;
   // Our pipe ends are fresh, with no other status flag: set, no need to get.
@@ -252,6 +256,8 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
       auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
       if (!conn.ok()) return conn.status();
       helper_ = std::move(*conn);
+      // Every answer then names its sender, for HelperFault().
+      (void)AskSenderCredentials(helper_.get());
       // Its exit report is read inside the pump, and waited for with a
       // deadline (a blocking recvmsg would ignore it). A kept one already is.
       (void)SetNonBlocking(helper_.get(), true);
@@ -654,6 +660,7 @@ int ScriptRun::Pump() {
       break;
     }
     if (helper_idx >= 0 && fds[helper_idx].revents != 0) ReadHelper();
+    if (helper_fault_) break;
     if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
     if (err_idx >= 0 && fds[err_idx].revents != 0) ReadStderr();
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
@@ -669,12 +676,21 @@ void ScriptRun::ReadHelper() {
     case FrameReceiver::Result::kAgain:
       return;
     case FrameReceiver::Result::kFrame:
-      if (TakeExit(wire::Decode(from_helper_.TakeFrame()))) return;
+      if (!from_helper_.TakeFds().empty()) {
+        HelperFault("file descriptors attached to its exit report");
+        return;
+      }
+      TakeExit(wire::Decode(from_helper_.TakeFrame()));
+      return;
+    case FrameReceiver::Result::kError:
+      if (IsPeerFault(error)) {
+        HelperFault(error.ToString());
+        return;
+      }
       [[fallthrough]];
     case FrameReceiver::Result::kEof:
-    case FrameReceiver::Result::kError:
-      // The helper died (httpd's parent then ends its scripts) or spoke out
-      // of turn: nothing more will come from it.
+      // The helper died (httpd's parent then ends its scripts): nothing more
+      // will come from it.
       helper_.reset();
       return;
   }
@@ -698,12 +714,58 @@ void ScriptRun::CollectExit(int64_t timeout_ms) {
   TakeExit(from_helper_.ReceiveMessage(helper_.get(), static_cast<int>(timeout_ms)));
 }
 
-bool ScriptRun::TakeExit(const StatusOr<wire::Message>& message) {
-  const auto* e = message.ok() ? std::get_if<wire::Exited>(&*message) : nullptr;
-  if (e == nullptr) return false;
+void ScriptRun::TakeExit(const StatusOr<wire::Message>& message) {
+  if (!message.ok()) {
+    // A timeout or EOF is for the caller to weigh; a malformed frame is not.
+    if (IsPeerFault(message.status())) HelperFault(message.status().ToString());
+    return;
+  }
+  const auto* e = std::get_if<wire::Exited>(&*message);
+  if (e == nullptr) {
+    HelperFault("an answer other than the exit report after the start report");
+    return;
+  }
   exit_ = *e;
   exited_ = true;
-  return true;
+}
+
+// A helper whose answer is malformed or out of turn is not trusted with this
+// script or any other: its connection is dropped, which makes a helper that
+// still works end the script's tree, and it is retired (SIGUSR2: it takes no
+// new script, finishes the others, and httpd's parent starts a replacement).
+// The kernel names the sender of what was received (SO_PASSCRED); only a
+// child of httpd's parent, or of this process under -X, is signalled.
+void ScriptRun::HelperFault(const std::string& what) {
+  if (helper_fault_) return;
+  helper_fault_ = true;
+  pid_t helper = from_helper_.sender();
+  bool retired =
+      helper > 0 && (SignalIfChildOf(helper, getppid(), SIGUSR2) || SignalIfChildOf(helper, getpid(), SIGUSR2));
+  helper_.reset();
+  CountFailure(PoolStats(), FailureReason::kHelperFault);
+  Failed("the helper process that started the script broke the protocol: " + what);
+  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                CPPCGI_HELPER_PROTOCOL "helper %ld sent a malformed or out-of-turn answer while running %s (%s); "
+                "dropped its connection, which ends the script, and %s",
+                static_cast<long>(helper), r_->filename, what.c_str(),
+                retired ? "retired the helper (httpd's parent starts a new one)"
+                        : "could not retire it (not a helper of this server, or gone)");
+}
+
+// After HelperFault(): nothing of the script's outcome can be vouched for.
+int ScriptRun::EndAfterHelperFault() {
+  SetNotes();
+  apr_table_setn(r_->notes, "cppcgi-status", "helper-fault");
+  if (phase_ != Phase::kBody || opt_.collect_into != nullptr) return HTTP_BAD_GATEWAY;
+  // Headers may be out: the client must not take the response for complete
+  // (a 502 error bucket: no last chunk, the connection closes).
+  if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
+  APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
+  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
+  ap_pass_brigade(r_->output_filters, out_bb_);
+  apr_brigade_cleanup(out_bb_);
+  c_->keepalive = AP_CONN_CLOSE;
+  return OK;
 }
 
 #ifdef AP_LOG_EXEC
@@ -758,6 +820,7 @@ int ScriptRun::Finish() {
     }
     return body_error_;
   }
+  if (helper_fault_) return EndAfterHelperFault();
   if (timed_out_ || over_run_time_) {
     int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
     Failed(timed_out_ ? "the script wrote nothing for " + std::to_string(opt_.idle_timeout_ms) +
@@ -800,6 +863,7 @@ int ScriptRun::Finish() {
   if (phase_ == Phase::kHeaders) {
     // Output ended before the blank line that ends the header section.
     CollectExitOrEnd();
+    if (helper_fault_) return EndAfterHelperFault();
     SetNotes();
     if (int status = SuexecRefused(); status != OK) return status;
     Failed(framer_.bytes_seen() == 0
@@ -823,6 +887,7 @@ int ScriptRun::Finish() {
 
   // Before the response is marked complete: how did the script end?
   CollectExitOrEnd();
+  if (helper_fault_) return EndAfterHelperFault();
   bool crashed = exited_ && WIFSIGNALED(exit_.wait_status) && !opt_.nph;
   if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
     if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);

@@ -87,10 +87,14 @@ class ScriptRun {
   int SuexecRefused();
   // The wrapper's stderr line, held by LogStderrLine, when it turned out not to be a refusal.
   void LogHeldSuexecNotice();
-  // Records a kExited report; false for any other message or an error.
-  bool TakeExit(const StatusOr<wire::Message>& message);
+  // Records a kExited report; a malformed or other frame is a HelperFault().
+  void TakeExit(const StatusOr<wire::Message>& message);
   // CollectExit for a short grace; a script still running then is ended.
   void CollectExitOrEnd();
+  // Logs, drops and retires a helper that broke the protocol (once per run).
+  void HelperFault(const std::string& what);
+  // What the request gets after a HelperFault(): 502, or a cut-off response.
+  int EndAfterHelperFault();
   std::string ExitText() const;
   // A stderr line: logged (WriteStderrLine), or held if it may be the suEXEC wrapper's refusal.
   void LogStderrLine(std::string_view line);
@@ -121,6 +125,7 @@ class ScriptRun {
   FrameReceiver from_helper_;
   pid_t pid_ = 0;
   bool exited_ = false;
+  bool helper_fault_ = false;  // see HelperFault()
   wire::Exited exit_{};
 
   UniqueFd stdin_w_, stdout_r_, stderr_r_;

@@ -88,7 +88,7 @@ FrameReceiver::Result FrameReceiver::ReadSome(int fd, Status* error) {
   }
   char data[16384];
   iovec iov{data, sizeof data};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds) + CMSG_SPACE(sizeof(ucred))];
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -104,6 +104,12 @@ FrameReceiver::Result FrameReceiver::ReadSome(int fd, Status* error) {
     return Result::kError;
   }
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+      ucred cred;
+      std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+      sender_ = cred.pid;
+      continue;
+    }
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     for (size_t i = 0; i < count; ++i) {
@@ -166,6 +172,14 @@ StatusOr<wire::Message> FrameReceiver::ReceiveMessage(int fd, int timeout_ms, bo
         break;
     }
   }
+}
+
+Status AskSenderCredentials(int fd) {
+  int on = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+    return Status::System("setsockopt SO_PASSCRED", errno);
+  }
+  return Status::Ok();
 }
 
 StatusOr<UniqueFd> ConnectUnix(const std::string& path, int timeout_ms) {

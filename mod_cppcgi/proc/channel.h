@@ -3,6 +3,8 @@
 // and the helper (non-blocking, inside its event loop).
 #pragma once
 
+#include <sys/types.h>
+
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,12 +40,27 @@ class FrameReceiver {
   bool HasBufferedFrame(Status* error) const;
   // Nothing received and not yet taken: the connection is between frames.
   bool Idle() const { return buf_.empty() && fds_.empty(); }
+  // The process that sent the last bytes received, as the kernel vouches for
+  // it, on a socket that asked for it (AskSenderCredentials); 0 otherwise.
+  pid_t sender() const { return sender_; }
 
  private:
   std::string buf_;
   std::vector<UniqueFd> fds_;
   bool too_many_fds_ = false;
+  pid_t sender_ = 0;
 };
+
+// Has the kernel attach the sending process's credentials to every message
+// received on fd (SO_PASSCRED): FrameReceiver::sender() then names it.
+Status AskSenderCredentials(int fd);
+
+// A receive error that is the peer's doing (a malformed frame, one past a
+// size cap, unexpected descriptors), not the transport's (EOF, a reset, a
+// timeout, a failed system call).
+inline bool IsPeerFault(const Status& status) {
+  return status.code() == Code::kInvalidArgument || status.code() == Code::kTooLarge;
+}
 
 // Connects to a helper's listening socket; retries while the socket is
 // missing or its backlog is full, for at most timeout_ms.

@@ -20,6 +20,7 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
+#include "proc/fault_injection.h"
 #include "proc/process_tree.h"
 #include "proc/script_counters.h"
 #include "proc/shared_stats.h"
@@ -105,6 +106,8 @@ class Helper {
   bool draining_ = false;
   int64_t drain_started_us_ = 0;
   bool terminating_ = false;
+  bool retiring_ = false;  // SIGUSR2: drain, then exit with kHelperRetired
+  InjectedFault fault_ = InjectedFault::kNone;  // test builds only (fault_injection.h)
   std::unordered_map<int, std::unique_ptr<Connection>> conns_;
   std::map<pid_t, Child> children_;
   std::vector<Doomed> doomed_;
@@ -227,6 +230,7 @@ void Helper::HandleFrame(Connection& conn) {
     auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()}, &reset_signals_);
     if (pid.ok()) {
       reply = wire::Started{*pid};
+      if (fault_ == InjectedFault::kExitedFirst) reply = wire::Exited{};
       conn.child = *pid;
       int64_t now = NowUs();
       int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client);
@@ -238,6 +242,7 @@ void Helper::HandleFrame(Connection& conn) {
   }
   fds.clear();  // the script holds its own copies; the worker holds the other ends
   auto frame = wire::Encode(reply);
+  if (frame.ok() && fault_ == InjectedFault::kBadStarted) CorruptFrame(*frame);
   Status st = frame.ok() ? SendFrame(fd, *frame, {}, kReplyTimeoutMs) : frame.status();
   if (!st.ok()) {
     Log(HelperLogLevel::kWarning, "could not answer a worker: " + st.ToString());
@@ -290,6 +295,7 @@ void Helper::Reap() {
     conn->second->child = 0;
     wire::Exited exited{status, wall_us, TvUs(ru.ru_utime), TvUs(ru.ru_stime), ru.ru_maxrss};
     auto frame = wire::Encode(exited);
+    if (frame.ok() && fault_ == InjectedFault::kBadExited) CorruptFrame(*frame);
     if (!frame.ok() || !SendFrame(child.conn_fd, *frame, {}, kReplyTimeoutMs).ok() || draining_ ||
         conns_.size() > opt_.max_kept_connections) {
       CloseConnection(child.conn_fd);
@@ -301,6 +307,11 @@ void Helper::OnSignal() {
   signalfd_siginfo si;
   while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
     if (si.ssi_signo == SIGCHLD) continue;  // reaped below in any case
+    if (si.ssi_signo == SIGUSR2) {
+      retiring_ = true;
+      StopAccepting();
+      continue;
+    }
     if (!terminating_) {
       terminating_ = true;
       StopAccepting();
@@ -351,9 +362,10 @@ int Helper::NextTimeoutMs(int64_t now) const {
 int Helper::Run() {
   sigset_t mask;
   sigemptyset(&mask);
-  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&mask, s);
   if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return 2;
   self_ = getpid();
+  fault_ = InjectedFaultFromEnvironment();
   signal(SIGPIPE, SIG_IGN);
   reset_signals_ = NonDefaultSignals();  // dispositions stay as they are from here on
   signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
@@ -375,7 +387,10 @@ int Helper::Run() {
     if (terminating_ && children_.empty() && doomed_.empty()) return 0;
     // Draining: done when no script runs and no worker is connected (a
     // connection that never sends anything is given up on after a minute).
-    if (draining_ && children_.empty() && doomed_.empty() && (conns_.empty() || now - drain_started_us_ > kDrainIdleLimitUs)) return 0;
+    bool idle = conns_.empty() || now - drain_started_us_ > kDrainIdleLimitUs;
+    if (draining_ && children_.empty() && doomed_.empty() && idle) {
+      return retiring_ ? kHelperRetired : 0;
+    }
     KillOverdue(now);
     int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
     if (n < 0) {

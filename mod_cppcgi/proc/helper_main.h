@@ -4,6 +4,8 @@
 // reaped the script. Many scripts run at once; the loop never waits for one.
 // It exits when its lifeline reaches EOF (httpd parent gone or a new
 // generation) once its scripts are done, or on SIGTERM after ending them.
+// SIGUSR2 retires it: it takes no new script, finishes those it runs, and
+// exits with kHelperRetired (a worker got a malformed answer from it).
 #pragma once
 
 #include <functional>
@@ -13,6 +15,19 @@ namespace cppcgi {
 
 struct ScriptCounters;
 struct SharedStats;
+
+// Exit codes httpd's parent acts on. httpd's MPMs hand a child's end to its
+// maintenance callback as APR's exit code or signal number (a 4 could be
+// either), APR's own refresh as a raw wait status: codes in 65..126 can be
+// taken for neither a signal number nor a raw status (HelperExitedWith).
+inline constexpr int kHelperRetired = 75;       // retired by SIGUSR2: start another (EX_TEMPFAIL)
+inline constexpr int kHelperStartupError = 78;  // could not switch to User/Group: do not (EX_CONFIG)
+
+// True if `status`, as httpd or APR reports a child's end, is exit code `code`
+// (one of the above).
+inline bool HelperExitedWith(int status, int code) {
+  return status == code || (status > 0xff && (status & 0x7f) == 0 && ((status >> 8) & 0xff) == code);
+}
 
 enum class HelperLogLevel { kError, kWarning, kInfo, kDebug };
 
@@ -28,7 +43,7 @@ struct HelperOptions {
   std::function<void(HelperLogLevel, std::string_view)> log;
 };
 
-// Blocks SIGCHLD/SIGTERM/SIGINT/SIGHUP for signalfd use, makes the helper a
+// Blocks SIGCHLD/SIGTERM/SIGINT/SIGHUP/SIGUSR2 for signalfd use, makes the helper a
 // child subreaper, and runs the loop. Returns the process exit code.
 int RunHelper(const HelperOptions& options);
 

@@ -109,15 +109,32 @@ bool IsDescendantOf(pid_t pid, pid_t ancestor) {
   return false;
 }
 
-bool SignalIfBelow(pid_t pid, pid_t ancestor, int sig) {
+namespace {
+
+// Signals pid if `holds` says so, through a pidfd taken before asking.
+template <typename Check>
+bool SignalChecked(pid_t pid, int sig, Check holds) {
   if (pid <= 1) return false;
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {
     // No such process, or a kernel without pidfds (before 5.3): check, then signal.
-    return errno != ESRCH && IsDescendantOf(pid, ancestor) && ::kill(pid, sig) == 0;
+    return errno != ESRCH && holds() && ::kill(pid, sig) == 0;
   }
-  if (!IsDescendantOf(pid, ancestor)) return false;
+  if (!holds()) return false;
   return ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0;
+}
+
+}  // namespace
+
+bool SignalIfBelow(pid_t pid, pid_t ancestor, int sig) {
+  return SignalChecked(pid, sig, [&] { return IsDescendantOf(pid, ancestor); });
+}
+
+bool SignalIfChildOf(pid_t pid, pid_t parent, int sig) {
+  return SignalChecked(pid, sig, [&] {
+    auto stat = ReadStat(pid);
+    return stat && stat->state != 'Z' && stat->ppid == parent;
+  });
 }
 
 }  // namespace cppcgi

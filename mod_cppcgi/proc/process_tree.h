@@ -43,4 +43,8 @@ bool IsDescendantOf(pid_t pid, pid_t ancestor);
 // True if the signal was sent.
 bool SignalIfBelow(pid_t pid, pid_t ancestor, int sig);
 
+// The same, for a direct child of `parent` only (a worker retiring a helper:
+// both are children of httpd's parent).
+bool SignalIfChildOf(pid_t pid, pid_t parent, int sig);
+
 }  // namespace cppcgi

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from httpd_server import read_to_eof, wait_gone
+from httpd_server import ALARMING, read_to_eof, wait_gone
 
 ADV_CONF = """
 ScriptAlias /adv/ "{root}/adv/"
@@ -515,6 +515,59 @@ def own_server(fresh_server):
     return srv
 
 
+def fault_injection_built(srv):
+    """The module reads CPPCGI_FAULT (built with -DCPPCGI_FAULT_INJECTION=ON, as
+    tests/run-all.sh's sanitized build is); CPPCGI_REQUIRE_FAULTS=1 makes its absence a failure."""
+    with open(srv.module, "rb") as f:
+        if b"CPPCGI_FAULT" in f.read():
+            return True
+    if os.environ.get("CPPCGI_REQUIRE_FAULTS") == "1":
+        pytest.fail(f"{srv.module} was built without -DCPPCGI_FAULT_INJECTION=ON")
+    pytest.skip("module built without -DCPPCGI_FAULT_INJECTION=ON (tests/run-all.sh's sanitized build has it)")
+
+
+@pytest.mark.parametrize("fault,cause", [
+    ("bad-started", r"bad frame magic"),
+    ("exited-first", r"an exit report where the start report was due"),
+    ("bad-exited", r"bad frame magic"),
+])
+def test_e7_malformed_helper_answer_is_502_and_retires_the_helper(fresh_server, monkeypatch, fault, cause):
+    srv = fresh_server()
+    fault_injection_built(srv)
+    srv.write_script("cgi-bin/e7.sh", SH + "printf 'Content-Type: text/plain\\n\\nok'\n")
+    monkeypatch.setenv("CPPCGI_FAULT", fault)  # every helper answers every request this way
+    srv.start()
+    helpers = set(srv.helper_pids())
+    assert len(helpers) == 2
+    snap = srv.invariant_snapshot()
+    mark = srv.log_mark()
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+        s.sendall(b"GET /cgi-bin/e7.sh HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        answer = read_to_eof(s)
+    head = answer.split(b"\r\n", 1)[0]
+    if fault == "bad-exited":
+        # The output was read before the exit report: either a 502, or a
+        # chunked 200 cut off without its last chunk (the connection closes).
+        assert head == b"HTTP/1.1 502 Bad Gateway" or (
+            head == b"HTTP/1.1 200 OK" and not answer.endswith(b"0\r\n\r\n")), answer
+    else:
+        assert head == b"HTTP/1.1 502 Bad Gateway", answer
+    line = one_log_line(srv, mark, "CPPCGI0016", r"helper (\d+) sent a malformed or out-of-turn answer while "
+                        r"running \S+e7\.sh \(.*" + cause + r".*\); dropped its connection, which ends the "
+                        r"script, and retired the helper")
+    retired = int(re.search(r"helper (\d+) sent", line).group(1))
+    assert retired in helpers
+    srv.wait_for_log(mark, rf"CPPCGI0106: helper {retired} retired after a malformed answer")
+    deadline = time.time() + 10
+    while time.time() < deadline and (retired in srv.helper_pids() or len(srv.helper_pids()) != 2):
+        time.sleep(0.05)
+    now = set(srv.helper_pids())
+    assert retired not in now and len(now) == 2, now
+    alarming = [ln for ln in srv.log_since(mark).splitlines() if ALARMING.search(ln) and "CPPCGI0016" not in ln]
+    assert not alarming, alarming
+    assert srv.invariant_problems(snap) == []
+
+
 def test_e8_a_stopped_helper_does_not_stop_the_server(own_server):
     srv = own_server
     victim = srv.helper_pids()[0]
@@ -684,8 +737,6 @@ COVERED_ELSEWHERE = {
 NOT_APPLICABLE = {
     "D7": "no script root of our own: httpd's <Directory>/ScriptAlias mapping decides what may run",
     "E6": "no separate manager process: httpd's parent supervises the helpers directly (E1 covers its job)",
-    "E7": "needs a fault-injection build; the decoder is fuzzed and protocol errors close the channel "
-          "(tests/unit/helper_loop_test.cc)",
     "G3": "who a script runs as comes only from httpd's get_suexec_identity hook (mod_suexec's server "
           "config, mod_userdir's URL mapping), as with mod_cgi; nothing of the request reaches it here",
 }

@@ -280,6 +280,62 @@ TEST_F(HelperLoopTest, LifelineEofStopsAcceptingAndFinishesRunningScripts) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+// A worker that got a malformed answer retires the helper with SIGUSR2: it
+// takes no new script, finishes the one it runs, then exits with its own code.
+TEST_F(HelperLoopTest, Sigusr2RetiresTheHelperAfterItsRunningScripts) {
+  Run run = Spawn({"/bin/sh", "-c", "read x; echo done"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  kill(helper_, SIGUSR2);
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    auto c = ConnectUnix(path_, 0);
+    refused = !c.ok();
+    if (!refused) usleep(10000);
+  }
+  EXPECT_TRUE(refused);
+  ASSERT_EQ(write(run.in.get(), "\n", 1), 1);
+  run.in.reset();
+  EXPECT_EQ(ReadAll(run.out.get()), "done\n");
+  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+  int status = WaitHelper();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kHelperRetired) << status;
+}
+
+// httpd's MPMs report a child's exit code or signal number; APR's refresh, the
+// raw wait status. Either way the helper's own codes read right, and nothing
+// else reads as one of them.
+TEST(HelperExitCodeTest, ReadsTheSameFromHttpdAndFromApr) {
+  EXPECT_TRUE(HelperExitedWith(kHelperRetired, kHelperRetired));       // httpd: exit code
+  EXPECT_TRUE(HelperExitedWith(kHelperRetired << 8, kHelperRetired));  // APR: raw status
+  EXPECT_TRUE(HelperExitedWith(kHelperStartupError << 8, kHelperStartupError));
+  EXPECT_FALSE(HelperExitedWith(kHelperStartupError, kHelperRetired));
+  EXPECT_FALSE(HelperExitedWith(0, kHelperRetired));
+  for (int sig = 1; sig <= 64; ++sig) {  // a signal number (httpd) or a raw "killed by" status (APR)
+    EXPECT_FALSE(HelperExitedWith(sig, kHelperRetired)) << sig;
+    EXPECT_FALSE(HelperExitedWith(sig | 0x80, kHelperStartupError)) << sig;  // with a core dump
+  }
+}
+
+// The kernel names the sender of an answer to a worker that asks (SO_PASSCRED):
+// that is how a worker knows which helper to retire.
+TEST_F(HelperLoopTest, AnswersNameTheHelperOnlyToAWorkerThatAsks) {
+  Run plain = Spawn({"/bin/true"});
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(plain)));
+  EXPECT_EQ(plain.rx.sender(), 0);
+
+  auto conn = ConnectUnix(path_, 2000);
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(AskSenderCredentials(conn->get()).ok());
+  Run run;
+  run.conn = std::move(*conn);
+  ASSERT_TRUE(SendRequest(run, {"/bin/echo", "hi"}).ok());
+  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  EXPECT_EQ(run.rx.sender(), helper_);
+  EXPECT_EQ(ReadAll(run.out.get()), "hi\n");
+  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+  EXPECT_EQ(run.rx.sender(), helper_);
+}
+
 TEST_F(HelperLoopTest, OneConnectionServesRequestAfterRequest) {
   // Workers keep their connection between requests (idle_connection.h).
   Run run = Spawn({"/bin/echo", "first"});

@@ -118,4 +118,37 @@ TEST(ProcessTreeTest, SignalIfBelowSignalsOnlyProcessesBelow) {
   close(ready[1]);
 }
 
+// A worker retires a helper only if it is a direct child of the given parent:
+// our child is, its own child (a grandchild of ours) is not.
+TEST(ProcessTreeTest, SignalIfChildOfSignalsOnlyDirectChildren) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+      pause();
+      _exit(0);
+    }
+    (void)!write(ready[1], &grandchild, sizeof grandchild);
+    pause();
+    _exit(0);
+  }
+  pid_t grandchild = 0;
+  ASSERT_EQ(read(ready[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+
+  EXPECT_FALSE(SignalIfChildOf(grandchild, getpid(), SIGKILL));
+  EXPECT_FALSE(SignalIfChildOf(child, getppid(), SIGKILL));
+  EXPECT_TRUE(std::filesystem::exists("/proc/" + std::to_string(child)));
+  EXPECT_TRUE(SignalIfChildOf(grandchild, child, SIGKILL));
+  EXPECT_TRUE(SignalIfChildOf(child, getpid(), SIGKILL));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_FALSE(SignalIfChildOf(child, getpid(), SIGKILL));  // reaped: nothing to signal
+  close(ready[0]);
+  close(ready[1]);
+}
+
 }  // namespace cppcgi
