@@ -257,9 +257,14 @@ void MaintainHelper(int reason, void* data, int status) {
         ForkHelper(slot);
         return;
       }
+      // A helper exits only with 0 or one of its own codes (helper_main.h):
+      // anything else is a signal, whether httpd passed its number or APR
+      // the raw wait status.
       std::string how = reason == APR_OC_REASON_LOST ? std::string("was lost")
-                        : WIFSIGNALED(status)         ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                                      : "exited with status " + std::to_string(WEXITSTATUS(status));
+                        : HelperExitedWith(status, kHelperLoopFailed) ? std::string("had its event loop fail")
+                        : status == 0                                 ? std::string("exited")
+                        : WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                            : "was killed by signal " + std::to_string(WTERMSIG(status));
       ap_log_error(APLOG_MARK, APLOG_ERR, 0, pool->server, CPPCGI_HELPER_DIED "helper %ld %s; starting a new one",
                    static_cast<long>(dead), how.c_str());
       if (g_stats != nullptr) Bump(g_stats->helper_restarts);

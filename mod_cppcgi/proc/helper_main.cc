@@ -363,7 +363,7 @@ int Helper::Run() {
   sigset_t mask;
   sigemptyset(&mask);
   for (int s : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&mask, s);
-  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return 2;
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return kHelperLoopFailed;
   self_ = getpid();
   fault_ = InjectedFaultFromEnvironment();
   signal(SIGPIPE, SIG_IGN);
@@ -372,13 +372,13 @@ int Helper::Run() {
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!signals_ || !epoll_) {
     Log(HelperLogLevel::kError, Status::System("signalfd/epoll_create1", errno).ToString());
-    return 2;
+    return kHelperLoopFailed;
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   listen_fd_ = opt_.listen_fd;
   if (!SetNonBlocking(listen_fd_, true).ok() || !Watch(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE) ||
       !Watch(opt_.lifeline_fd, EPOLLIN) || !Watch(signals_.get(), EPOLLIN)) {
-    return 2;
+    return kHelperLoopFailed;
   }
 
   epoll_event events[64];
@@ -396,7 +396,7 @@ int Helper::Run() {
     if (n < 0) {
       if (errno == EINTR) continue;
       Log(HelperLogLevel::kError, Status::System("epoll_wait", errno).ToString());
-      return 2;
+      return kHelperLoopFailed;
     }
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;

@@ -20,6 +20,8 @@ struct SharedStats;
 // maintenance callback as APR's exit code or signal number (a 4 could be
 // either), APR's own refresh as a raw wait status: codes in 65..126 can be
 // taken for neither a signal number nor a raw status (HelperExitedWith).
+// Any other end of a helper reads as a signal number (or a clean 0).
+inline constexpr int kHelperLoopFailed = 71;    // its event loop failed (EX_OSERR)
 inline constexpr int kHelperRetired = 75;       // retired by SIGUSR2: start another (EX_TEMPFAIL)
 inline constexpr int kHelperStartupError = 78;  // could not switch to User/Group: do not (EX_CONFIG)
 

@@ -308,6 +308,7 @@ TEST(HelperExitCodeTest, ReadsTheSameFromHttpdAndFromApr) {
   EXPECT_TRUE(HelperExitedWith(kHelperRetired, kHelperRetired));       // httpd: exit code
   EXPECT_TRUE(HelperExitedWith(kHelperRetired << 8, kHelperRetired));  // APR: raw status
   EXPECT_TRUE(HelperExitedWith(kHelperStartupError << 8, kHelperStartupError));
+  EXPECT_TRUE(HelperExitedWith(kHelperLoopFailed, kHelperLoopFailed));
   EXPECT_FALSE(HelperExitedWith(kHelperStartupError, kHelperRetired));
   EXPECT_FALSE(HelperExitedWith(0, kHelperRetired));
   for (int sig = 1; sig <= 64; ++sig) {  // a signal number (httpd) or a raw "killed by" status (APR)
