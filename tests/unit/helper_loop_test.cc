@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "core/unique_fd.h"
@@ -150,6 +151,28 @@ class HelperLoopTest : public ::testing::Test {
     }
   }
 
+  // With a script running, `drain` makes the helper drain: once its listening
+  // socket is closed connections are refused, the script still finishes and
+  // reports, and then the helper exits with `code`.
+  void ExpectDrainThenExit(const std::function<void()>& drain, int code) {
+    Run run = Spawn({"/bin/sh", "-c", "read x; echo done"});
+    ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+    drain();
+    bool refused = false;
+    for (int i = 0; i < 200 && !refused; ++i) {
+      auto c = ConnectUnix(path_, 0);
+      refused = !c.ok();
+      if (!refused) usleep(10000);
+    }
+    EXPECT_TRUE(refused);
+    ASSERT_EQ(write(run.in.get(), "\n", 1), 1);
+    run.in.reset();
+    EXPECT_EQ(ReadAll(run.out.get()), "done\n");
+    EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
+    int status = WaitHelper();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == code) << status;
+  }
+
   int WaitHelper(int timeout_ms = 5000) {
     for (int waited = 0; waited < timeout_ms; waited += 10) {
       int status;
@@ -261,44 +284,13 @@ TEST_F(HelperLoopTest, ClosingTheConnectionEndsTheWholeProcessGroup) {
 }
 
 TEST_F(HelperLoopTest, LifelineEofStopsAcceptingAndFinishesRunningScripts) {
-  Run run = Spawn({"/bin/sh", "-c", "read x; echo done"});
-  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
-  lifeline_.reset();
-  // Once the helper has closed its listening socket, connections are refused.
-  bool refused = false;
-  for (int i = 0; i < 200 && !refused; ++i) {
-    auto c = ConnectUnix(path_, 0);
-    refused = !c.ok();
-    if (!refused) usleep(10000);
-  }
-  EXPECT_TRUE(refused);
-  ASSERT_EQ(write(run.in.get(), "\n", 1), 1);
-  run.in.reset();
-  EXPECT_EQ(ReadAll(run.out.get()), "done\n");
-  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
-  int status = WaitHelper();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ExpectDrainThenExit([this] { lifeline_.reset(); }, 0);
 }
 
 // A worker that got a malformed answer retires the helper with SIGUSR2: it
 // takes no new script, finishes the one it runs, then exits with its own code.
 TEST_F(HelperLoopTest, Sigusr2RetiresTheHelperAfterItsRunningScripts) {
-  Run run = Spawn({"/bin/sh", "-c", "read x; echo done"});
-  ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
-  kill(helper_, SIGUSR2);
-  bool refused = false;
-  for (int i = 0; i < 200 && !refused; ++i) {
-    auto c = ConnectUnix(path_, 0);
-    refused = !c.ok();
-    if (!refused) usleep(10000);
-  }
-  EXPECT_TRUE(refused);
-  ASSERT_EQ(write(run.in.get(), "\n", 1), 1);
-  run.in.reset();
-  EXPECT_EQ(ReadAll(run.out.get()), "done\n");
-  EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
-  int status = WaitHelper();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kHelperRetired) << status;
+  ExpectDrainThenExit([this] { kill(helper_, SIGUSR2); }, kHelperRetired);
 }
 
 // httpd's MPMs report a child's exit code or signal number; APR's refresh, the
