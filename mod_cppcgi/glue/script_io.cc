@@ -24,6 +24,12 @@ namespace {
 
 constexpr int kConnectTimeoutMs = 5000;
 constexpr int kStartTimeoutMs = 10000;
+
+// Failing to reach a helper or to send it the request is never the helper's
+// doing: only what it sends back can be (IsPeerFault, HelperFault).
+Status NotReached(const Status& st) {
+  return IsPeerFault(st) ? Status(Code::kUnavailable, st.message(), st.sys_errno()) : st;
+}
 constexpr size_t kReadChunk = 65536;
 // After the script exited or closed stdout: how long a silence ends the output.
 constexpr int kDrainGraceMs = 1000;
@@ -254,7 +260,7 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
       helper_ = std::move(kept);
     } else {
       auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
-      if (!conn.ok()) return conn.status();
+      if (!conn.ok()) return NotReached(conn.status());
       helper_ = std::move(*conn);
       // Every answer then names its sender, for HelperFault().
       (void)AskSenderCredentials(helper_.get());
@@ -264,7 +270,7 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
     }
     Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs);
     // EPIPE here is the same case as a reset: nothing was read.
-    if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : st;
+    if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : NotReached(st);
     if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs, /*wait_first=*/true);
     // A kept connection its helper has closed meanwhile (graceful restart,
     // helper death): the request was not read, so send it on a new one.
