@@ -568,6 +568,47 @@ def test_e7_malformed_helper_answer_is_502_and_retires_the_helper(fresh_server, 
     assert srv.invariant_problems(snap) == []
 
 
+def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signalled(fresh_server):
+    """Any build: this test process takes the helpers' socket path and answers
+    garbage. The worker names the sender (this process, as the kernel says),
+    sees it is no child of httpd's parent, and does not signal it (SIGUSR2
+    would have ended pytest)."""
+    srv = fresh_server()
+    srv.write_script("cgi-bin/e7.sh", SH + "printf 'Content-Type: text/plain\\n\\nok'\n")
+    srv.start()
+    path = [os.path.join(srv.path("run"), n) for n in os.listdir(srv.path("run")) if n.endswith(".sock")][0]
+    os.unlink(path)
+    fake = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fake.bind(path)
+    os.chmod(path, 0o777)
+    fake.listen(4)
+    fake.settimeout(30)
+
+    def answer_garbage():
+        conn, _ = fake.accept()
+        with conn:
+            _, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * 4))
+            for level, kind, data in ancillary:  # the script's pipe ends and file: not ours to keep
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    for fd in memoryview(data).cast("i"):
+                        os.close(fd)
+            conn.sendall(b"\x00" * 12)  # a frame header with the wrong magic
+            conn.recv(1)  # until the worker drops the connection
+
+    t = threading.Thread(target=answer_garbage)
+    t.start()
+    mark = srv.log_mark()
+    try:
+        status = srv.get("/cgi-bin/e7.sh", timeout=30)[0]
+    finally:
+        t.join(30)
+        fake.close()
+    assert status == 502
+    one_log_line(srv, mark, "CPPCGI0016", rf"helper {os.getpid()} sent a malformed or out-of-turn answer while running "
+                 r"\S+e7\.sh \(bad frame magic\); dropped its connection, which ends the script, and could not "
+                 r"retire it \(not a helper of this server")
+
+
 def test_e8_a_stopped_helper_does_not_stop_the_server(own_server):
     srv = own_server
     victim = srv.helper_pids()[0]
