@@ -763,15 +763,20 @@ int ScriptRun::EndAfterHelperFault() {
   SetNotes();
   apr_table_setn(r_->notes, "cppcgi-status", "helper-fault");
   if (phase_ != Phase::kBody || opt_.collect_into != nullptr) return HTTP_BAD_GATEWAY;
-  // Headers may be out: the client must not take the response for complete
-  // (a 502 error bucket: no last chunk, the connection closes).
+  // Headers may be out: the client must not take the response for complete.
   if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
+  PassCutOff();
+  return OK;
+}
+
+// A 502 error bucket is what makes httpd's chunk filter omit the last chunk
+// and close the connection: the client cannot take the response for complete.
+void ScriptRun::PassCutOff() {
   APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
   ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
   c_->keepalive = AP_CONN_CLOSE;
-  return OK;
 }
 
 #ifdef AP_LOG_EXEC
@@ -854,13 +859,7 @@ int ScriptRun::Finish() {
     if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
     helper_.reset();
     if (phase_ == Phase::kBody) {
-      // Headers are out: make sure the client cannot take the response for
-      // complete. A 502 error bucket is what makes httpd's chunk filter omit
-      // the last chunk and close the connection.
-      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
-      APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
-      ap_pass_brigade(r_->output_filters, out_bb_);
-      c_->keepalive = AP_CONN_CLOSE;
+      PassCutOff();  // headers are out: the response must not look complete
       return OK;
     }
     return HTTP_GATEWAY_TIME_OUT;

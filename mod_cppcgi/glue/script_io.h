@@ -95,6 +95,8 @@ class ScriptRun {
   void HelperFault(const std::string& what);
   // What the request gets after a HelperFault(): 502, or a cut-off response.
   int EndAfterHelperFault();
+  // Ends a response whose headers may be out so that it cannot look complete.
+  void PassCutOff();
   std::string ExitText() const;
   // A stderr line: logged (WriteStderrLine), or held if it may be the suEXEC wrapper's refusal.
   void LogStderrLine(std::string_view line);

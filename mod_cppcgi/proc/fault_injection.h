@@ -1,7 +1,8 @@
 // Test-only misbehaviour of a helper, for the tests of how workers meet a
 // faulty helper (adversarial scenario E7). Only a build configured with
 // -DCPPCGI_FAULT_INJECTION=ON reads CPPCGI_FAULT from the helper's
-// environment; in any other build InjectedFault() is always kNone.
+// environment; in any other build InjectedFaultFromEnvironment() is always
+// kNone.
 //   CPPCGI_FAULT=bad-started   the start report's frame has a corrupt header
 //   CPPCGI_FAULT=exited-first  an exit report comes in place of the start report
 //   CPPCGI_FAULT=bad-exited    the exit report's frame has a corrupt header
