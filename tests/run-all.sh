@@ -15,8 +15,9 @@ if [ "${CPPCGI_SKIP_DEPS:-0}" != 1 ]; then
   bash tests/install-deps.sh
 fi
 
-# install-deps.sh installed Debian's suEXEC wrapper: its tests must run, not skip.
-export CPPCGI_REQUIRE_SUEXEC=1
+# install-deps.sh installed Debian's suEXEC wrapper and the real programs
+# (git, php-cgi, gitweb, cgit): their tests must run, not skip.
+export CPPCGI_REQUIRE_SUEXEC=1 CPPCGI_REQUIRE_PROGRAMS=1
 
 echo "== build (warnings are errors)"
 bash tests/build.sh "$src/build"
