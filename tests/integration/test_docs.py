@@ -1,0 +1,66 @@
+"""The README is the user's manual: keep its reference tables true to the
+code. Every message id in core/log_ids.h has a row in "Error log messages"
+and every row names a defined id; every directive in the module's command
+tables has a row in "Directives" (and no row names one that does not
+exist); the example configuration conf/cppcgi.conf names only real
+directives."""
+
+import glob
+import os
+import re
+
+from httpd_server import SOURCE_DIR
+
+README = os.path.join(SOURCE_DIR, "README.md")
+LOG_IDS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "log_ids.h")
+GLUE = os.path.join(SOURCE_DIR, "mod_cppcgi", "glue")
+EXAMPLE_CONF = os.path.join(SOURCE_DIR, "conf", "cppcgi.conf")
+# Rows of the directive table that are httpd core's, documented for how mod_cppcgi applies them.
+CORE_DIRECTIVES = {"RLimitCPU", "RLimitMEM", "RLimitNPROC"}
+
+
+def section(title):
+    text = open(README).read()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def table_first_cells(text):
+    return [line.split("|")[1].strip() for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("|---")]
+
+
+def module_directives():
+    names = set()
+    for path in glob.glob(os.path.join(GLUE, "*.cc")):
+        names |= set(re.findall(r'AP_INIT_[A-Z0-9]+\(\s*"([A-Za-z]+)"', open(path).read()))
+    return names
+
+
+def test_every_log_id_is_documented_and_every_documented_id_exists():
+    defined = set(re.findall(r"CPPCGI_LOGNO\((\d{4})\)", open(LOG_IDS).read()))
+    assert len(defined) >= 30
+    rows = [cell for cell in table_first_cells(section("Error log messages")) if cell.startswith("CPPCGI")]
+    documented = {cell[len("CPPCGI"):] for cell in rows}
+    assert len(rows) == len(documented), "an id has two rows"
+    assert defined - documented == set(), "ids without a row in README's Error log messages"
+    assert documented - defined == set(), "README rows for ids log_ids.h does not define"
+
+
+def test_every_directive_is_documented_and_every_documented_one_exists():
+    directives = module_directives()
+    assert len(directives) >= 15
+    documented = set()
+    for cell in table_first_cells(section("Directives")):
+        documented |= set(re.findall(r"`([A-Za-z]+)`", cell))
+    documented.discard("Directive")
+    assert directives - documented == set(), "directives without a row in README's Directives table"
+    assert documented - directives - CORE_DIRECTIVES == set(), "README rows for directives the module lacks"
+
+
+def test_example_configuration_names_only_real_directives():
+    directives = module_directives()
+    named = set(re.findall(r"^\s*#?\s*(CppCgi[A-Za-z]+)\s", open(EXAMPLE_CONF).read(), re.M))
+    assert named, "conf/cppcgi.conf shows no directive"
+    assert named - directives == set()
