@@ -7,15 +7,6 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-# gitweb and cgit enable their Apache configuration in the system's server
-# when they are first installed. The tests include those files into servers
-# of their own; the system's server is left as it was.
-new_confs=()
-for pkg in gitweb cgit; do
-  if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]; then
-    new_confs+=("$pkg")
-  fi
-done
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   g++ cmake make pkg-config \
@@ -24,10 +15,18 @@ apt-get install -y -qq --no-install-recommends \
   python3 python3-pytest python3-prometheus-client curl \
   git ca-certificates openssl procps \
   clang libclang-rt-14-dev \
-  apache2-suexec-pristine php-cgi gitweb cgit >/dev/null
-for conf in "${new_confs[@]}"; do
-  a2disconf -q "$conf" >/dev/null 2>&1 || true
+  apache2-suexec-pristine php-cgi >/dev/null
+# gitweb and cgit would enable their Apache configuration in the system's
+# server (and reload it) when first installed. Marked first as disabled by the
+# admin, Debian's own way, they leave it as it was; the tests include those
+# files into servers of their own.
+for pkg in gitweb cgit; do
+  if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]; then
+    mkdir -p /var/lib/apache2/conf/disabled_by_admin
+    touch "/var/lib/apache2/conf/disabled_by_admin/$pkg"
+  fi
 done
+apt-get install -y -qq --no-install-recommends gitweb cgit >/dev/null
 # apache2-suexec-pristine: the suEXEC wrapper, for the suEXEC tests; it is
 # used only where mod_suexec or mod_userdir is loaded. php-cgi, gitweb, cgit:
 # real programs for the tests (test_real_programs.py), run by test servers
