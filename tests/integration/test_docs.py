@@ -1,6 +1,7 @@
 """The README is the user's manual: keep its reference tables true to the
 code. Every message id in core/log_ids.h has a row in "Error log messages"
-and every row names a defined id; every directive in the module's command
+and every row names a defined id, and so for the refusal ids of
+core/script_check.h (CPPCGI03NN) in "Checks before a script runs"; every directive in the module's command
 tables has a row in "Directives" (and no row names one that does not
 exist); the example configuration conf/cppcgi.conf names only real
 directives."""
@@ -13,17 +14,18 @@ from httpd_server import SOURCE_DIR
 
 README = os.path.join(SOURCE_DIR, "README.md")
 LOG_IDS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "log_ids.h")
+CHECK_IDS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "script_check.h")
 GLUE = os.path.join(SOURCE_DIR, "mod_cppcgi", "glue")
 EXAMPLE_CONF = os.path.join(SOURCE_DIR, "conf", "cppcgi.conf")
 # Rows of the directive table that are httpd core's, documented for how mod_cppcgi applies them.
 CORE_DIRECTIVES = {"RLimitCPU", "RLimitMEM", "RLimitNPROC"}
 
 
-def section(title):
+def section(title, level="##"):
     text = open(README).read()
-    start = text.index(f"\n## {title}\n")
-    end = text.find("\n## ", start + 1)
-    return text[start:end if end >= 0 else len(text)]
+    start = text.index(f"\n{level} {title}\n")
+    end = min(i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1), len(text)) if i >= 0)
+    return text[start:end]
 
 
 def table_first_cells(text):
@@ -46,6 +48,17 @@ def test_every_log_id_is_documented_and_every_documented_id_exists():
     assert len(rows) == len(documented), "an id has two rows"
     assert defined - documented == set(), "ids without a row in README's Error log messages"
     assert documented - defined == set(), "README rows for ids log_ids.h does not define"
+
+
+def test_every_refusal_id_is_documented_and_every_documented_one_exists():
+    enum = open(CHECK_IDS).read()
+    body = enum[enum.index("enum class CheckId"):]
+    defined = {f"{int(n):04d}" for n in re.findall(r"^\s*k\w+ = (\d+),", body[:body.index("};")], re.M)}
+    assert len(defined) >= 20
+    rows = [c for c in table_first_cells(section("Checks before a script runs", "###")) if c.startswith("CPPCGI")]
+    documented = {cell[len("CPPCGI"):] for cell in rows}
+    assert len(rows) == len(documented), "an id has two rows"
+    assert defined == documented
 
 
 def test_every_directive_is_documented_and_every_documented_one_exists():
