@@ -99,6 +99,44 @@ class DebianCopy:
         p = subprocess.run(list(args), capture_output=True, text=True, env=self.env(args[0]), timeout=120)
         return p.returncode, p.stdout + p.stderr
 
+    def ensure_enabled(self):
+        """The README's steps (idempotent), for a test run on its own."""
+        if "cppcgi" not in self.enabled() or {"cgi", "cgid"} & set(self.enabled()):
+            for step in (("/usr/sbin/a2dismod", "-q", "cgi", "cgid"), ("/usr/sbin/a2enmod", "-q", "cppcgi")):
+                code, out = self.run(*step)
+                assert code == 0, out
+
+    def ensure_script(self):
+        if self.script is None:
+            os.makedirs(CGI_BIN, exist_ok=True)
+            self.script = os.path.join(CGI_BIN, f"cppcgi-install-test-{uuid.uuid4().hex[:12]}")
+            with open(self.script, "w") as f:
+                f.write('#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"\n'
+                        'echo "gateway=$GATEWAY_INTERFACE file=$SCRIPT_FILENAME user=$(id -un)"\n')
+            os.chmod(self.script, 0o755)
+        return os.path.basename(self.script)
+
+    def running(self):
+        pid = self.pid()
+        return pid is not None and os.path.exists(f"/proc/{pid}")
+
+    def ensure_started(self):
+        self.ensure_enabled()
+        name = self.ensure_script()
+        if not self.running():
+            code, out = self.run("/usr/sbin/apache2ctl", "-k", "start")
+            assert code == 0, out + self.error_log()
+        client = HttpClient()
+        client.port = self.port
+        deadline = time.time() + 15
+        while True:
+            try:
+                return client.get(f"/cgi-bin/{name}", timeout=5)
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+
     def enabled(self):
         return sorted(n[:-5] for n in os.listdir(os.path.join(self.conf, "mods-enabled")) if n.endswith(".load"))
 
@@ -129,6 +167,8 @@ class DebianCopy:
 
 
 def test_a2enmod_refuses_cppcgi_next_to_cgid_then_enables_it_after_a2dismod(debian):
+    if "cppcgi" in debian.enabled():
+        debian.run("/usr/sbin/a2dismod", "-q", "cppcgi")
     code, out = debian.run("/usr/sbin/a2enmod", "cgid")  # a server that ran mod_cgid until now
     assert code == 0, out
     code, out = debian.run("/usr/sbin/a2enmod", "cppcgi")
@@ -147,26 +187,7 @@ def test_a2enmod_refuses_cppcgi_next_to_cgid_then_enables_it_after_a2dismod(debi
 
 
 def test_debians_serve_cgi_bin_conf_runs_a_script_unchanged(debian):
-    assert "cppcgi" in debian.enabled(), "needs the previous test"
-    name = f"cppcgi-install-test-{uuid.uuid4().hex[:12]}"
-    debian.script = os.path.join(CGI_BIN, name)
-    os.makedirs(CGI_BIN, exist_ok=True)
-    with open(debian.script, "w") as f:
-        f.write('#!/bin/sh\nprintf "Content-Type: text/plain\\n\\n"\n'
-                'echo "gateway=$GATEWAY_INTERFACE file=$SCRIPT_FILENAME user=$(id -un)"\n')
-    os.chmod(debian.script, 0o755)
-    code, out = debian.run("/usr/sbin/apache2ctl", "-k", "start")
-    assert code == 0, out + debian.error_log()
-    client = HttpClient()
-    client.port = debian.port
-    deadline = time.time() + 15
-    status = body = None
-    while time.time() < deadline:
-        try:
-            status, _, body = client.get(f"/cgi-bin/{name}", timeout=5)
-            break
-        except OSError:
-            time.sleep(0.1)
+    status, _, body = debian.ensure_started()
     assert status == 200, (status, body, debian.error_log())
     assert body.decode() == f"gateway=CGI/1.1 file={debian.script} user=www-data\n"
     debian.tmp.parent_pid = debian.pid()
@@ -179,8 +200,8 @@ def test_debians_serve_cgi_bin_conf_runs_a_script_unchanged(debian):
 
 
 def test_apache2ctl_stop_leaves_nothing_running(debian):
+    debian.ensure_started()
     pid = debian.pid()
-    assert pid is not None and os.path.exists(f"/proc/{pid}"), "needs the previous test"
     debian.tmp.parent_pid = pid
     tree = [p["pid"] for p in debian.tmp.process_tree()]
     assert len(tree) >= 3  # workers and helpers
@@ -192,6 +213,7 @@ def test_apache2ctl_stop_leaves_nothing_running(debian):
 
 
 def test_apache2ctl_t_refuses_cgid_enabled_next_to_cppcgi(debian):
+    debian.ensure_enabled()
     code, out = debian.run("/usr/sbin/a2enmod", "cgid")
     assert code == 0, out
     try:
