@@ -320,6 +320,17 @@ def main():
             if (workload, c) in ceilings:
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
                       f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | | 1.00 | |")
+    ours = "Apache event + mod_cppcgi"
+    spread = []
+    for workload in workloads:
+        for c in concs:
+            runs, refs = results.get((ours, workload, c)), results.get((ref, workload, c))
+            if runs and refs:
+                per_round = [r["rps"] / x["rps"] for r, x in zip(runs, refs)]
+                spread.append(f"{workload} c={c} {min(per_round):.2f}–{max(per_round):.2f}×")
+    if spread:
+        print(f"\nmod_cppcgi ÷ mod_cgid per round (lowest–highest of {args.rounds}; the table gives the median): "
+              + "; ".join(spread))
     if helper_memory:
         print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
               + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "
