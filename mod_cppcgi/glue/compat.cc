@@ -9,7 +9,10 @@
 namespace cppcgi {
 namespace {
 
-// Inert module records: only the name matters (what <IfModule name.c> matches).
+// Inert module records: only the name matters. <IfModule x> is true when a
+// linked module's record has the name x, which for a real module is its file
+// name ("mod_cgi.c"); the identifier form ("cgi_module") is looked up in the
+// same list first, before mod_so's own table of what LoadModule loaded.
 module MakeNameOnly(const char* name) {
   module m{};
   m.version = MODULE_MAGIC_NUMBER_MAJOR;
@@ -22,7 +25,9 @@ module MakeNameOnly(const char* name) {
 
 module g_cgi_name = MakeNameOnly("mod_cgi.c");
 module g_cgid_name = MakeNameOnly("mod_cgid.c");
-module* const kNameOnly[] = {&g_cgi_name, &g_cgid_name};
+module g_cgi_id = MakeNameOnly("cgi_module");
+module g_cgid_id = MakeNameOnly("cgid_module");
+module* const kNameOnly[] = {&g_cgi_name, &g_cgid_name, &g_cgi_id, &g_cgid_id};
 
 std::set<std::string>& IgnoredDirectives() {
   static std::set<std::string> names;

@@ -2,10 +2,12 @@
 //
 // Existing configurations guard CGI settings with <IfModule mod_cgi.c> or
 // <IfModule mod_cgid.c> (Debian's serve-cgi-bin.conf enables /cgi-bin/ that
-// way). <IfModule> looks a name up in httpd's list of linked modules, so when
-// mod_cppcgi is loaded it adds two inert module records named "mod_cgi.c" and
-// "mod_cgid.c" to that list: no hooks, no directives, no configuration. They
-// are removed again when the configuration pool is cleared (restart/stop).
+// way), or <IfModule cgi_module> / <IfModule cgid_module>. <IfModule> looks a
+// name up in httpd's list of linked modules first, so when mod_cppcgi is
+// loaded it adds inert module records named "mod_cgi.c", "mod_cgid.c",
+// "cgi_module" and "cgid_module" to that list: no hooks, no directives, no
+// configuration. They are removed again when the configuration pool is
+// cleared (restart/stop).
 // If the real mod_cgi or mod_cgid is loaded as well, startup is refused.
 #pragma once
 

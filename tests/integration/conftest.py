@@ -58,6 +58,15 @@ ScriptAlias /slow/ "{root}/slow/"
 <IfModule mod_cgid.c>
   ScriptAlias /guarded-cgid/ "{root}/cgi-bin/"
 </IfModule>
+<IfModule cgi_module>
+  ScriptAlias /guarded-cgi-id/ "{root}/cgi-bin/"
+</IfModule>
+<IfModule cgid_module>
+  ScriptAlias /guarded-cgid-id/ "{root}/cgi-bin/"
+</IfModule>
+<IfModule !cgid_module>
+  ScriptAlias /unguarded-cgid-id/ "{root}/cgi-bin/"
+</IfModule>
 """
 
 

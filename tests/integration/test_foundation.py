@@ -273,6 +273,10 @@ def test_idle_timeout_before_headers_is_504(server):
 def test_ifmodule_mod_cgi_and_mod_cgid_guards_are_honoured(server):
     assert server.get("/guarded-cgi/env.py")[0] == 200
     assert server.get("/guarded-cgid/env.py")[0] == 200
+    # The module identifiers, as LoadModule names them, too.
+    assert server.get("/guarded-cgi-id/env.py")[0] == 200
+    assert server.get("/guarded-cgid-id/env.py")[0] == 200
+    assert server.get("/unguarded-cgid-id/env.py")[0] == 404
 
 
 def _conf_with(server, module_lines):
