@@ -206,10 +206,22 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_BAD_GATEWAY;
   }
   if (!reply.ok()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
-                  r_->filename, reply.status().ToString().c_str());
+    // Silence after the helper had the request (it died, or is stopped) is
+    // not retried: the script may have started, and could run twice.
+    bool taken = request_sent_ && reply.status().sys_errno() != ECONNRESET;
+    std::string why = reply.status().ToString();
+    if (taken) {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
+                    CPPCGI_POOL_UNREACHABLE "the helper did not say whether it started %s (%s); not retried, since "
+                    "the script may have started (httpd's parent ends the scripts of a helper that dies)",
+                    r_->filename, why.c_str());
+    } else {
+      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
+                    r_->filename, why.c_str());
+    }
     CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
-    Failed("no helper process could be reached to start the script: " + reply.status().ToString());
+    Failed(taken ? "the helper process went silent after taking the request: " + why
+                 : "no helper process could be reached to start the script: " + why);
     return HTTP_SERVICE_UNAVAILABLE;
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply); failed != nullptr && failed->busy) {
@@ -269,6 +281,7 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
       (void)SetNonBlocking(helper_.get(), true);
     }
     Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs);
+    request_sent_ = st.ok();
     // EPIPE here is the same case as a reset: nothing was read.
     if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : NotReached(st);
     if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs, /*wait_first=*/true);

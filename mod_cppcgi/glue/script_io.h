@@ -128,6 +128,7 @@ class ScriptRun {
   pid_t pid_ = 0;
   bool exited_ = false;
   bool helper_fault_ = false;  // see HelperFault()
+  bool request_sent_ = false;  // a helper has the spawn request: the script may have started
   wire::Exited exit_{};
 
   UniqueFd stdin_w_, stdout_r_, stderr_r_;

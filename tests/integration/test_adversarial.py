@@ -568,6 +568,27 @@ def test_e7_malformed_helper_answer_is_502_and_retires_the_helper(fresh_server, 
     assert srv.invariant_problems(snap) == []
 
 
+def _fake_helper(srv):
+    """This test process on the helpers' socket path (any build)."""
+    path = [os.path.join(srv.path("run"), n) for n in os.listdir(srv.path("run")) if n.endswith(".sock")][0]
+    os.unlink(path)
+    fake = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    fake.bind(path)
+    os.chmod(path, 0o777)
+    fake.listen(4)
+    fake.settimeout(30)
+    return fake
+
+
+def _take_request(conn):
+    """Reads one spawn request and closes the descriptors that came with it."""
+    _, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * 4))
+    for level, kind, data in ancillary:  # the script's pipe ends and file: not ours to keep
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            for fd in memoryview(data).cast("i"):
+                os.close(fd)
+
+
 def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signalled(fresh_server):
     """Any build: this test process takes the helpers' socket path and answers
     garbage. The worker names the sender (this process, as the kernel says),
@@ -576,22 +597,12 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
     srv = fresh_server()
     srv.write_script("cgi-bin/e7.sh", SH + "printf 'Content-Type: text/plain\\n\\nok'\n")
     srv.start()
-    path = [os.path.join(srv.path("run"), n) for n in os.listdir(srv.path("run")) if n.endswith(".sock")][0]
-    os.unlink(path)
-    fake = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    fake.bind(path)
-    os.chmod(path, 0o777)
-    fake.listen(4)
-    fake.settimeout(30)
+    fake = _fake_helper(srv)
 
     def answer_garbage():
         conn, _ = fake.accept()
         with conn:
-            _, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * 4))
-            for level, kind, data in ancillary:  # the script's pipe ends and file: not ours to keep
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                    for fd in memoryview(data).cast("i"):
-                        os.close(fd)
+            _take_request(conn)
             conn.sendall(b"\x00" * 12)  # a frame header with the wrong magic
             conn.recv(1)  # until the worker drops the connection
 
@@ -607,6 +618,42 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
     one_log_line(srv, mark, "CPPCGI0016", rf"helper {os.getpid()} sent a malformed or out-of-turn answer while running "
                  r"\S+e7\.sh \(bad frame magic\); dropped its connection, which ends the script, and could not "
                  r"retire it \(not a helper of this server")
+
+
+def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_retried(fresh_server):
+    """Any build: the "helper" (this test process) reads the spawn request and
+    closes the connection without an answer, as a helper killed at that moment
+    would. The script may have started there, so the worker does not send the
+    request again: 503, and a log line that says so."""
+    srv = fresh_server()
+    srv.write_script("cgi-bin/e1s.sh", SH + "printf 'Content-Type: text/plain\\n\\nok'\n")
+    srv.start()
+    fake = _fake_helper(srv)
+    connections = []
+
+    def take_and_hang_up():
+        try:
+            while True:
+                conn, _ = fake.accept()
+                connections.append(conn)
+                _take_request(conn)
+                conn.close()
+                fake.settimeout(2)  # time enough for a retry to show up
+        except OSError:
+            pass
+
+    t = threading.Thread(target=take_and_hang_up)
+    t.start()
+    mark = srv.log_mark()
+    try:
+        status = srv.get("/cgi-bin/e1s.sh", timeout=30)[0]
+    finally:
+        t.join(30)
+        fake.close()
+    assert status == 503
+    assert len(connections) == 1, "the request was sent again"
+    one_log_line(srv, mark, "CPPCGI0006", r"the helper did not say whether it started \S+e1s\.sh \(helper closed the "
+                 r"connection\); not retried, since the script may have started")
 
 
 def test_e8_a_stopped_helper_does_not_stop_the_server(own_server):
