@@ -589,6 +589,17 @@ def _take_request(conn):
                 os.close(fd)
 
 
+def _get_with_fake_helper(srv, fake, serve, path):
+    """GET path while serve() answers in the helpers' place on `fake`."""
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        return srv.get(path, timeout=30)[0]
+    finally:
+        t.join(30)
+        fake.close()
+
+
 def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signalled(fresh_server):
     """Any build: this test process takes the helpers' socket path and answers
     garbage. The worker names the sender (this process, as the kernel says),
@@ -606,15 +617,8 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
             conn.sendall(b"\x00" * 12)  # a frame header with the wrong magic
             conn.recv(1)  # until the worker drops the connection
 
-    t = threading.Thread(target=answer_garbage)
-    t.start()
     mark = srv.log_mark()
-    try:
-        status = srv.get("/cgi-bin/e7.sh", timeout=30)[0]
-    finally:
-        t.join(30)
-        fake.close()
-    assert status == 502
+    assert _get_with_fake_helper(srv, fake, answer_garbage, "/cgi-bin/e7.sh") == 502
     one_log_line(srv, mark, "CPPCGI0016", rf"helper {os.getpid()} sent a malformed or out-of-turn answer while running "
                  r"\S+e7\.sh \(bad frame magic\); dropped its connection, which ends the script, and could not "
                  r"retire it \(not a helper of this server")
@@ -642,15 +646,8 @@ def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_re
         except OSError:
             pass
 
-    t = threading.Thread(target=take_and_hang_up)
-    t.start()
     mark = srv.log_mark()
-    try:
-        status = srv.get("/cgi-bin/e1s.sh", timeout=30)[0]
-    finally:
-        t.join(30)
-        fake.close()
-    assert status == 503
+    assert _get_with_fake_helper(srv, fake, take_and_hang_up, "/cgi-bin/e1s.sh") == 503
     assert len(connections) == 1, "the request was sent again"
     one_log_line(srv, mark, "CPPCGI0006", r"the helper did not say whether it started \S+e1s\.sh \(helper closed the "
                  r"connection\); not retried, since the script may have started")
