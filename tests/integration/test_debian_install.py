@@ -21,7 +21,8 @@ import uuid
 
 import pytest
 
-from httpd_server import ALARMING, MODULE, SANITIZER, HttpClient, HttpdServer, free_port, httpd_env, wait_gone
+from conftest import missing_program
+from httpd_server import ALARMING, MODULE, SANITIZER, HttpClient, HttpdServer, httpd_env, wait_gone
 
 SYSTEM_CONF = "/etc/apache2"
 CGI_BIN = "/usr/lib/cgi-bin"
@@ -42,10 +43,8 @@ def _why_not():
 @pytest.fixture(scope="module")
 def debian():
     why = _why_not()
-    if why and os.environ.get("CPPCGI_REQUIRE_PROGRAMS") == "1":
-        pytest.fail(why)
     if why:
-        pytest.skip(why)
+        missing_program(why)
     site = DebianCopy()
     try:
         site.prepare()
@@ -60,7 +59,7 @@ class DebianCopy:
     def __init__(self):
         self.tmp = HttpdServer(mpm="event")  # only for its temp directory and process helpers
         self.root = self.tmp.root
-        self.port = free_port()
+        self.port = self.tmp.port
         self.conf = os.path.join(self.root, "apache2")
         self.destdir = os.path.join(self.root, "destdir")
         self.script = None
@@ -153,8 +152,8 @@ class DebianCopy:
             return None
 
     def close(self):
-        pid = self.pid()
-        if pid is not None and os.path.exists(f"/proc/{pid}"):
+        if self.running():
+            pid = self.pid()
             self.tmp.parent_pid = pid
             tree = self.tmp.process_tree()
             self.run("/usr/sbin/apache2ctl", "-k", "stop")

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import serve
+from conftest import missing_program, serve
 from httpd_server import ALARMING
 
 GIT_BACKEND = "/usr/lib/git-core/git-http-backend"
@@ -19,14 +19,8 @@ CGIT_CONF = "/etc/apache2/conf-available/cgit.conf"  # Debian's cgit package
 
 
 def need(path, package):
-    """Skips a test whose program is not installed; with
-    CPPCGI_REQUIRE_PROGRAMS=1 (tests/run-all.sh, which installs them all)
-    fails it instead, so that a missing install step cannot pass as a skip."""
-    if os.path.exists(path):
-        return
-    if os.environ.get("CPPCGI_REQUIRE_PROGRAMS") == "1":
-        pytest.fail(f"{path} is missing: tests/install-deps.sh installs the package {package}")
-    pytest.skip(f"{package} is not installed")
+    if not os.path.exists(path):
+        missing_program(f"{path} is missing: tests/install-deps.sh installs the package {package}")
 
 
 def no_alarming_lines(srv, mark):
