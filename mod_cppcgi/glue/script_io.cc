@@ -39,6 +39,13 @@ constexpr int kExitGraceMs = 2000;
 constexpr int kStreamCheckMs = 200;
 // Output held back for a Range request, at most (beyond it: 200, streamed).
 constexpr size_t kRangeHoldLimit = 8u << 20;
+// A response that is complete (the script has exited) within this long after
+// its header section, and no longer than this, reaches httpd's filters whole:
+// it gets a Content-Length (so HTTP/1.0 keep-alive, and HEAD, work as with
+// mod_cgid when its output is ready at once) and goes out in one write.
+// Output that is still coming then is streamed.
+constexpr apr_interval_time_t kSettleTime = apr_time_from_msec(20);
+constexpr size_t kSettleLimit = 65536;
 constexpr apr_off_t kBodyChunk = 65536;
 
 // Feeds the framed header lines to httpd's own parser, one per call.
@@ -167,8 +174,7 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
     phase_ = Phase::kBody;
   } else if (r_->main == nullptr && r_->method_number == M_GET && apr_table_get(r_->headers_in, "Range") != nullptr) {
-    held_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
-    holding_ = true;
+    Hold(kRangeHoldLimit, 0);
   }
   return Pump();
 }
@@ -411,16 +417,34 @@ ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
     return Step::kContinue;
   }
   if (holding_) {
-    // A Range request: keep the output (up to a limit) so that it reaches
-    // httpd's byterange filter together with EOS, as mod_cgi's does.
     APR_BRIGADE_INSERT_TAIL(held_, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
     held_bytes_ += len;
-    if (held_bytes_ <= kRangeHoldLimit) return Step::kContinue;
-    holding_ = false;  // too big: stream it whole (200) instead
-    APR_BRIGADE_CONCAT(out_bb_, held_);
-  } else {
-    APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+    if (held_bytes_ <= hold_limit_) return Step::kContinue;
+    return ReleaseHeld();  // too big: stream it (a Range request gets the whole output, 200)
   }
+  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+  apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
+  apr_brigade_cleanup(out_bb_);
+  if (rv != APR_SUCCESS || c_->aborted) {
+    client_gone_ = true;
+    return Step::kStop;
+  }
+  unflushed_ = true;
+  return Step::kContinue;
+}
+
+void ScriptRun::Hold(size_t limit, apr_time_t until) {
+  if (held_ == nullptr) held_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
+  hold_limit_ = limit;
+  hold_until_ = until;
+  holding_ = true;
+}
+
+ScriptRun::Step ScriptRun::ReleaseHeld() {
+  holding_ = false;
+  hold_until_ = 0;
+  if (held_ == nullptr || APR_BRIGADE_EMPTY(held_) || client_gone_) return Step::kContinue;
+  APR_BRIGADE_CONCAT(out_bb_, held_);
   apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
   if (rv != APR_SUCCESS || c_->aborted) {
@@ -540,6 +564,7 @@ ScriptRun::Step ScriptRun::OnHeaders() {
     return Step::kContinue;
   }
   phase_ = Phase::kBody;
+  if (!holding_ && r_->main == nullptr) Hold(kSettleLimit, apr_time_now() + kSettleTime);
   return Step::kContinue;
 }
 
@@ -639,6 +664,15 @@ int ScriptRun::Pump() {
     // An HTTP/2 stream waits in slices, looking at c->aborted between them.
     bool sliced = watch_stream_ && wait_ms > kStreamCheckMs;
     if (sliced) wait_ms = kStreamCheckMs;
+    // A short hold of the response's start ends at its deadline.
+    bool hold_ends = false;
+    if (holding_ && hold_until_ != 0) {
+      int64_t left_ms = (hold_until_ - apr_time_now() + 999) / 1000;
+      if (left_ms < wait_ms) {
+        wait_ms = static_cast<int>(std::max<int64_t>(left_ms, 0));
+        hold_ends = true;
+      }
+    }
     // With output passed on but not flushed, first look whether more is
     // ready; otherwise there is nothing to flush and we can wait at once.
     int ready = unflushed_ ? ::poll(fds, n, 0) : 0;
@@ -646,6 +680,10 @@ int ScriptRun::Pump() {
       Flush();  // about to wait for the script: let the client see what we have
       if (client_gone_) break;
       ready = ::poll(fds, n, wait_ms);
+    }
+    if (ready == 0 && hold_ends) {
+      if (ReleaseHeld() == Step::kStop) break;  // still coming: stream it
+      continue;
     }
     if (ready == 0 && sliced) {
       in_slice_ = true;  // still quiet: the loop's top looks at c->aborted
@@ -777,7 +815,6 @@ int ScriptRun::EndAfterHelperFault() {
   apr_table_setn(r_->notes, "cppcgi-status", "helper-fault");
   if (phase_ != Phase::kBody || opt_.collect_into != nullptr) return HTTP_BAD_GATEWAY;
   // Headers may be out: the client must not take the response for complete.
-  if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
   PassCutOff();
   return OK;
 }
@@ -785,6 +822,7 @@ int ScriptRun::EndAfterHelperFault() {
 // A 502 error bucket is what makes httpd's chunk filter omit the last chunk
 // and close the connection: the client cannot take the response for complete.
 void ScriptRun::PassCutOff() {
+  ReleaseHeld();  // what the script wrote goes out first, with its headers
   APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
   ap_pass_brigade(r_->output_filters, out_bb_);
@@ -839,6 +877,7 @@ int ScriptRun::Finish() {
   if (body_error_ != OK) {
     helper_.reset();
     if (phase_ == Phase::kBody) {
+      ReleaseHeld();
       c_->keepalive = AP_CONN_CLOSE;
       return OK;
     }
@@ -908,7 +947,6 @@ int ScriptRun::Finish() {
   if (helper_fault_) return EndAfterHelperFault();
   bool crashed = exited_ && WIFSIGNALED(exit_.wait_status) && !opt_.nph;
   if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
-    if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
     if (crashed) {
       // Killed mid-response: what was sent may be cut short, so the client
       // must not take it for complete (no last chunk; the connection closes).
@@ -916,12 +954,14 @@ int ScriptRun::Finish() {
                     CPPCGI_KILLED_AFTER_HEADERS "script %s (pid %ld) %s after sending its headers; the response "
                     "is cut off",
                     r_->filename, static_cast<long>(pid_), ExitText().c_str());
-      APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
-      c_->keepalive = AP_CONN_CLOSE;
+      PassCutOff();
+    } else {
+      // Whole: with what was held, httpd's filters see the complete response.
+      if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
+      APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
+      ap_pass_brigade(r_->output_filters, out_bb_);
+      apr_brigade_cleanup(out_bb_);
     }
-    APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
-    ap_pass_brigade(r_->output_filters, out_bb_);
-    apr_brigade_cleanup(out_bb_);
   }
   SetNotes();
   if (exited_) {

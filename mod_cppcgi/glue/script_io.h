@@ -78,6 +78,11 @@ class ScriptRun {
   // Forwards a 1xx header section as an interim response; false if refused.
   bool OnInterim(int code);
   Step PassToClient(const char* data, size_t len);
+  // Starts holding the output (see held_) up to limit bytes, until the end
+  // of the response, or until `until` (0: no deadline).
+  void Hold(size_t limit, apr_time_t until);
+  // Stops holding and passes what was held on (without the end of the response).
+  Step ReleaseHeld();
   void Flush();
   int Finish();
   // Collects the helper's kExited report (waiting at most timeout_ms).
@@ -138,8 +143,13 @@ class ScriptRun {
   LineSplitter stderr_lines_;
   apr_bucket_brigade* in_bb_ = nullptr;
   apr_bucket_brigade* out_bb_ = nullptr;
-  apr_bucket_brigade* held_ = nullptr;  // output held for a Range request
+  // Output held back so that it reaches httpd's filters together with the
+  // end of the response: for a Range request (the byterange filter), and
+  // briefly for every response (the content-length filter).
+  apr_bucket_brigade* held_ = nullptr;
   size_t held_bytes_ = 0;
+  size_t hold_limit_ = 0;
+  apr_time_t hold_until_ = 0;  // when a short hold ends (0: held to the end or the limit)
   bool holding_ = false;
   std::string pending_in_;
   size_t pending_off_ = 0;

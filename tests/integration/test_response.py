@@ -99,6 +99,38 @@ def test_output_is_streamed_as_written(server):
     assert done_at >= 0.9
 
 
+def test_complete_short_response_gets_a_content_length(server):
+    """A script done within moments of its headers: the whole response reaches
+    httpd's filters at once, so it is framed by a length (as mod_cgid does when
+    the output is all there when it looks), HEAD included."""
+    for method in ("GET", "GET", "GET", "HEAD", "HEAD"):
+        status, headers, body = server.request(method, "/cgi-bin/status.sh")
+        assert status == 418 and headers.get("content-length") == "7", (method, headers)
+        assert "transfer-encoding" not in headers
+        assert body == (b"teapot\n" if method == "GET" else b"")
+
+
+def test_http10_keep_alive_with_a_complete_response(server):
+    """HTTP/1.0 has no chunking: without a length the connection must close."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        for i in range(3):
+            s.sendall(b"GET /cgi-bin/status.sh HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")
+            data = b""
+            while not data.endswith(b"teapot\n"):
+                chunk = s.recv(65536)
+                assert chunk, (i, data)
+                data += chunk
+            head = data.split(b"\r\n\r\n")[0]
+            assert head.startswith(b"HTTP/1.1 418") and b"Content-Length: 7" in head, head
+            assert b"Connection: Keep-Alive" in head, head
+
+
+def test_output_over_the_hold_limit_is_streamed(server):
+    status, headers, body = server.request("GET", "/cgi-bin/bigout.py?100000")
+    assert status == 200 and headers.get("transfer-encoding") == "chunked", headers
+    assert body == (bytes(range(256)) * 400)[:100000]
+
+
 def test_head_request_gets_no_body(server):
     status, headers, body = server.request("HEAD", "/cgi-bin/status.sh")
     assert status == 418 and body == b"" and headers["x-script"] == "yes"
