@@ -2,6 +2,7 @@
 same run: the scripts must see the same CGI variables, except for what the
 README documents as deliberate differences."""
 
+import gzip
 import http.client
 import os
 import re
@@ -13,6 +14,9 @@ from conftest import HERE, MPM
 from httpd_server import MODULES_DIR, HttpdServer
 
 AUTH_MODULES = ["auth_basic", "authn_core", "authn_file", "authz_user"]
+# Modules a site commonly runs around its CGI output.
+FILTER_MODULES = ["deflate", "filter", "headers", "rewrite", "include"]
+SSI_SH = "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\nq=<!--#echo var=\"QUERY_STRING\" -->.\\n'\n"
 
 
 def _conf(srv):
@@ -26,6 +30,20 @@ ScriptAlias /auth/ "{srv.root}/cgi-bin/"
   Require valid-user
 </Location>
 SetEnv FROM_CONFIG set-by-config
+<Location /cgi-bin/bigout.py>
+  SetOutputFilter DEFLATE
+</Location>
+<Location /cgi-bin/status.sh>
+  Header set X-Added yes
+  Header always unset X-Script
+</Location>
+<Location /cgi-bin/ssi.sh>
+  Options +Includes
+  SetOutputFilter INCLUDES
+</Location>
+RewriteEngine On
+RewriteRule ^/pretty/(.*)$ /cgi-bin/env.py/$1 [PT,E=FROM_REWRITE:yes]
+ErrorDocument 404 /cgi-bin/env.py
 """
 
 
@@ -34,7 +52,8 @@ def _server(cgid):
     srv.add_dir("cgi-bin", os.path.join(HERE, "scripts"))
     subprocess.run(["htpasswd", "-cbB", srv.path("htpasswd"), "ada", "secret"], check=True, capture_output=True)
     os.chmod(srv.path("htpasswd"), 0o644)
-    extra = [f'LoadModule {m}_module "{MODULES_DIR}/mod_{m}.so"' for m in AUTH_MODULES]
+    srv.write_script("cgi-bin/ssi.sh", SSI_SH)
+    extra = [f'LoadModule {m}_module "{MODULES_DIR}/mod_{m}.so"' for m in AUTH_MODULES + FILTER_MODULES]
     if cgid:
         srv.module_lines = [f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"'] + extra
         srv.extra_conf = _conf(srv) + f'ScriptSock "{srv.root}/run/cgid.sock"\n'
@@ -64,7 +83,7 @@ def pair():
 VOLATILE = {"PPID", "PID", "PGID", "SID", "REMOTE_PORT", "UNIQUE_ID"}
 
 
-def _env(srv, method, path, body=None, headers=None, chunked=False):
+def _env(srv, method, path, body=None, headers=None, chunked=False, status=200):
     c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
     if chunked:
         c.request(method, path, body=iter([body]), encode_chunked=True, headers=headers or {})
@@ -73,7 +92,7 @@ def _env(srv, method, path, body=None, headers=None, chunked=False):
     r = c.getresponse()
     text = r.read().decode()
     c.close()
-    assert r.status == 200, text
+    assert r.status == status, text
     env = {}
     for line in text.splitlines():
         if "=" in line:
@@ -93,6 +112,7 @@ CASES = [
     ("basic auth", "GET", "/auth/env.py", None, {"Authorization": "Basic YWRhOnNlY3JldA=="}),
     ("POST form", "POST", "/cgi-bin/env.py", b"a=1&b=2", {"Content-Type": "application/x-www-form-urlencoded"}),
     ("HEAD", "GET", "/cgi-bin/env.py?head", None, {"X-Method": "head"}),
+    ("mod_rewrite PT with E=", "GET", "/pretty/a/b?q=1", None, {}),
 ]
 
 
@@ -129,3 +149,45 @@ def test_response_delivered_when_script_ignores_its_body(pair):
         status, _, body = ours.request("POST", "/cgi-bin/status.sh", body=b"z" * size,
                                        headers={"Content-Type": "application/octet-stream"})
         assert status == 418 and body == b"teapot\n", size
+
+
+def test_error_document_script_sees_the_same_redirect_variables(pair):
+    cgid, ours = pair
+    a = _env(cgid, "GET", "/nothere?z=2", status=404)
+    b = _env(ours, "GET", "/nothere?z=2", status=404)
+    assert a == b, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
+    assert a["REDIRECT_STATUS"] == "404" and a["REDIRECT_URL"] == "/nothere"
+
+
+PATTERN = (bytes(range(256)) * 400)[:100000]
+RESPONSE_CASES = [
+    # name, method, path, request headers, then what both must answer: status, headers, body
+    ("mod_deflate", "GET", "/cgi-bin/bigout.py?100000", {"Accept-Encoding": "gzip"},
+     200, {"content-encoding": "gzip", "vary": "Accept-Encoding"}, PATTERN),
+    ("mod_deflate HEAD", "HEAD", "/cgi-bin/bigout.py?100000", {"Accept-Encoding": "gzip"},
+     200, {"content-encoding": "gzip", "vary": "Accept-Encoding"}, b""),
+    ("mod_deflate not asked", "GET", "/cgi-bin/bigout.py?100000", {},
+     200, {"content-encoding": None, "vary": "Accept-Encoding"}, PATTERN),
+    ("mod_headers", "GET", "/cgi-bin/status.sh", {}, 418, {"x-added": "yes", "x-script": None}, b"teapot\n"),
+    ("mod_include on the output", "GET", "/cgi-bin/ssi.sh?abc", {}, 200, {"content-type": "text/html"}, b"q=abc.\n"),
+]
+COMPARED_HEADERS = ("content-type", "content-encoding", "vary", "x-added", "x-script")
+
+
+@pytest.mark.parametrize("name,method,path,headers,status,want_headers,want_body", RESPONSE_CASES,
+                         ids=[c[0] for c in RESPONSE_CASES])
+def test_output_filters_give_the_same_response_as_mod_cgid(pair, name, method, path, headers, status,
+                                                           want_headers, want_body):
+    """The script's output runs through the same filters (compression, header
+    edits, SSI) with the same result. Framing (a length or chunks) may differ:
+    see test_response.py."""
+    got = []
+    for srv in pair:
+        code, hdrs, body = srv.request(method, path, headers=headers)
+        if hdrs.get("content-encoding") == "gzip" and body:
+            body = gzip.decompress(body)
+        got.append((code, {k: hdrs.get(k) for k in COMPARED_HEADERS}, body))
+    assert got[0] == got[1]
+    code, hdrs, body = got[1]
+    assert code == status and body == want_body
+    assert {k: hdrs[k] for k in want_headers} == want_headers
