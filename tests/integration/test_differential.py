@@ -15,7 +15,9 @@ from httpd_server import MODULES_DIR, HttpdServer
 
 AUTH_MODULES = ["auth_basic", "authn_core", "authn_file", "authz_user"]
 # Modules a site commonly runs around its CGI output.
-FILTER_MODULES = ["deflate", "filter", "headers", "rewrite", "include"]
+FILTER_MODULES = ["deflate", "filter", "headers", "rewrite", "include", "negotiation"]
+# A shared-hosting style directory: CGI switched on by .htaccess, not by the server config.
+HTACCESS = "Options +ExecCGI +MultiViews\nAddHandler cgi-script .cgi\nMultiviewsMatch Handlers\nDirectoryIndex index.cgi\n"
 SSI_SH = "#!/bin/sh\nprintf 'Content-Type: text/html\\n\\nq=<!--#echo var=\"QUERY_STRING\" -->.\\n'\n"
 
 
@@ -44,6 +46,10 @@ SetEnv FROM_CONFIG set-by-config
 RewriteEngine On
 RewriteRule ^/pretty/(.*)$ /cgi-bin/env.py/$1 [PT,E=FROM_REWRITE:yes]
 ErrorDocument 404 /cgi-bin/env.py
+ScriptAliasMatch "^/sam/([a-z]+)/(.*)$" "{srv.root}/cgi-bin/$1.py/$2"
+<Directory "{srv.root}/htdocs/app">
+  AllowOverride Options=ExecCGI,MultiViews FileInfo Indexes
+</Directory>
 """
 
 
@@ -53,6 +59,11 @@ def _server(cgid):
     subprocess.run(["htpasswd", "-cbB", srv.path("htpasswd"), "ada", "secret"], check=True, capture_output=True)
     os.chmod(srv.path("htpasswd"), 0o644)
     srv.write_script("cgi-bin/ssi.sh", SSI_SH)
+    with open(os.path.join(HERE, "scripts", "env.py")) as f:
+        env_py = f.read()
+    srv.write_script("htdocs/app/index.cgi", env_py)
+    srv.write_script("htdocs/app/env.cgi", env_py)
+    srv.write_script("htdocs/app/.htaccess", HTACCESS, mode=0o644)
     extra = [f'LoadModule {m}_module "{MODULES_DIR}/mod_{m}.so"' for m in AUTH_MODULES + FILTER_MODULES]
     if cgid:
         srv.module_lines = [f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"'] + extra
@@ -113,6 +124,10 @@ CASES = [
     ("POST form", "POST", "/cgi-bin/env.py", b"a=1&b=2", {"Content-Type": "application/x-www-form-urlencoded"}),
     ("HEAD", "GET", "/cgi-bin/env.py?head", None, {"X-Method": "head"}),
     ("mod_rewrite PT with E=", "GET", "/pretty/a/b?q=1", None, {}),
+    ("ScriptAliasMatch", "GET", "/sam/env/x/y?q=2", None, {}),
+    (".htaccess AddHandler", "GET", "/app/env.cgi/p?q=3", None, {}),
+    (".htaccess DirectoryIndex", "GET", "/app/?q=4", None, {}),
+    (".htaccess MultiViews", "GET", "/app/env?q=5", None, {}),
 ]
 
 
