@@ -423,6 +423,10 @@ ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
     return ReleaseHeld();  // too big: stream it (a Range request gets the whole output, 200)
   }
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
+  return PassOn();
+}
+
+ScriptRun::Step ScriptRun::PassOn() {
   apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
   if (rv != APR_SUCCESS || c_->aborted) {
@@ -445,14 +449,7 @@ ScriptRun::Step ScriptRun::ReleaseHeld() {
   hold_until_ = 0;
   if (held_ == nullptr || APR_BRIGADE_EMPTY(held_) || client_gone_) return Step::kContinue;
   APR_BRIGADE_CONCAT(out_bb_, held_);
-  apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
-  apr_brigade_cleanup(out_bb_);
-  if (rv != APR_SUCCESS || c_->aborted) {
-    client_gone_ = true;
-    return Step::kStop;
-  }
-  unflushed_ = true;
-  return Step::kContinue;
+  return PassOn();
 }
 
 void ScriptRun::Flush() {

@@ -78,6 +78,8 @@ class ScriptRun {
   // Forwards a 1xx header section as an interim response; false if refused.
   bool OnInterim(int code);
   Step PassToClient(const char* data, size_t len);
+  // Passes out_bb_ down the output filters (not flushed); kStop if the client is gone.
+  Step PassOn();
   // Starts holding the output (see held_) up to limit bytes, until the end
   // of the response, or until `until` (0: no deadline).
   void Hold(size_t limit, apr_time_t until);
