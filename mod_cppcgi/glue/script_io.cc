@@ -173,8 +173,6 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
     phase_ = Phase::kBody;
-  } else if (r_->main == nullptr && r_->method_number == M_GET && apr_table_get(r_->headers_in, "Range") != nullptr) {
-    Hold(kRangeHoldLimit, 0);
   }
   return Pump();
 }
@@ -561,7 +559,13 @@ ScriptRun::Step ScriptRun::OnHeaders() {
     return Step::kContinue;
   }
   phase_ = Phase::kBody;
-  if (!holding_ && r_->main == nullptr) Hold(kSettleLimit, apr_time_now() + kSettleTime);
+  if (r_->main == nullptr) {
+    if (r_->method_number == M_GET && apr_table_get(r_->headers_in, "Range") != nullptr) {
+      Hold(kRangeHoldLimit, 0);  // for the byterange filter, to the end
+    } else {
+      Hold(kSettleLimit, apr_time_now() + kSettleTime);
+    }
+  }
   return Step::kContinue;
 }
 
