@@ -242,6 +242,24 @@ def spawn_ceiling(site, program, workers, seconds):
     return float(out.stdout.strip())
 
 
+def ceiling_ratio(ceiling_runs, cgid_runs):
+    """The spawn ceiling's req/s over mod_cgid's, the median of the rounds' ratios (None without mod_cgid)."""
+    if not cgid_runs:
+        return None
+    return statistics.median(c / x["rps"] for c, x in zip(ceiling_runs, cgid_runs))
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=int, default=5, help="wrk duration per cell (default 5)")
@@ -301,8 +319,9 @@ def main():
         shutil.rmtree(site, ignore_errors=True)
 
     ref = "Apache event + mod_cgid"
-    print(f"\n### CGI benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores, "
-          f"{platform.release()}; wrk {args.seconds} s per cell, {args.rounds} interleaved rounds, medians\n")
+    print(f"\n### CGI benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores "
+          f"({cpu_model()}), {platform.release()}; wrk {args.seconds} s per cell, {args.rounds} interleaved rounds, "
+          "medians\n")
     print("| workload | c | server | req/s | p50 ms | p99 ms | server CPU ms/req | × mod_cgid | × spawn ceiling | errors |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for workload in workloads:
@@ -318,8 +337,10 @@ def main():
                       f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
                       f"{'' if ceil is None else f'{ceil:.2f}'} | {errs} |")
             if (workload, c) in ceilings:
+                bound = ceiling_ratio(ceilings[(workload, c)], results.get((ref, workload, c)))
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
-                      f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | | 1.00 | |")
+                      f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | "
+                      f"{'' if bound is None else f'{bound:.2f}×'} | 1.00 | |")
     ours = "Apache event + mod_cppcgi"
     spread = []
     for workload in workloads:
@@ -331,6 +352,15 @@ def main():
     if spread:
         print(f"\nmod_cppcgi ÷ mod_cgid per round (lowest–highest of {args.rounds}; the table gives the median): "
               + "; ".join(spread))
+    bounds = []
+    for (workload, c), runs in ceilings.items():
+        bound = ceiling_ratio(runs, results.get((ref, workload, c)))
+        if bound is not None:
+            bounds.append(f"{workload} c={c} {bound:.2f}×")
+    if bounds:
+        print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(bounds)
+              + ". A CGI server still has to start the same program on every request, so no server's ratio to "
+              "mod_cgid can pass these on this machine.")
     if helper_memory:
         print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
               + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "
