@@ -408,8 +408,13 @@ TEST_F(HelperLoopTest, GarbageClosesTheConnectionButNotTheHelper) {
 // unread; the helper then reads ECONNRESET. That is a worker gone, logged as
 // nothing, while data that is not a frame is still "bad data".
 TEST_F(HelperLoopTest, WorkerClosingWithTheReportUnreadIsNotAnError) {
-  Run run = Spawn({"/bin/true"});
+  // The script waits for its stdin to close, so that "started" is read alone:
+  // one that had already exited could have its report read along with it.
+  Run run = Spawn({"/bin/sh", "-c", "read x"});
   ASSERT_TRUE(std::holds_alternative<wire::Started>(Receive(run)));
+  Status buffered;
+  ASSERT_FALSE(run.rx.HasBufferedFrame(&buffered));
+  run.in.reset();
   EXPECT_EQ(ReadAll(run.out.get()), "");  // it has exited; its report follows
   pollfd p{run.conn.get(), POLLIN, 0};
   ASSERT_EQ(::poll(&p, 1, 5000), 1);  // the report is here, and stays unread
