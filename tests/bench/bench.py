@@ -319,6 +319,7 @@ def main():
         shutil.rmtree(site, ignore_errors=True)
 
     ref = "Apache event + mod_cgid"
+    bounds = {key: ceiling_ratio(runs, results.get((ref,) + key)) for key, runs in ceilings.items()}
     print(f"\n### CGI benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores "
           f"({cpu_model()}), {platform.release()}; wrk {args.seconds} s per cell, {args.rounds} interleaved rounds, "
           "medians\n")
@@ -337,7 +338,7 @@ def main():
                       f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
                       f"{'' if ceil is None else f'{ceil:.2f}'} | {errs} |")
             if (workload, c) in ceilings:
-                bound = ceiling_ratio(ceilings[(workload, c)], results.get((ref, workload, c)))
+                bound = bounds[(workload, c)]
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
                       f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | "
                       f"{'' if bound is None else f'{bound:.2f}×'} | 1.00 | |")
@@ -352,13 +353,9 @@ def main():
     if spread:
         print(f"\nmod_cppcgi ÷ mod_cgid per round (lowest–highest of {args.rounds}; the table gives the median): "
               + "; ".join(spread))
-    bounds = []
-    for (workload, c), runs in ceilings.items():
-        bound = ceiling_ratio(runs, results.get((ref, workload, c)))
-        if bound is not None:
-            bounds.append(f"{workload} c={c} {bound:.2f}×")
-    if bounds:
-        print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(bounds)
+    known = [f"{workload} c={c} {bound:.2f}×" for (workload, c), bound in bounds.items() if bound is not None]
+    if known:
+        print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(known)
               + ". A CGI server still has to start the same program on every request, so no server's ratio to "
               "mod_cgid can pass these on this machine.")
     if helper_memory:
