@@ -134,6 +134,7 @@ class ScriptRun {
   FrameReceiver from_helper_;
   pid_t pid_ = 0;
   bool exited_ = false;
+  bool stdout_grown_ = false;  // see kGrownPipeSize
   bool helper_fault_ = false;  // see HelperFault()
   bool request_sent_ = false;  // a helper has the spawn request: the script may have started
   wire::Exited exit_{};

@@ -131,6 +131,27 @@ def test_output_over_the_hold_limit_is_streamed(server):
     assert body == (bytes(range(256)) * 400)[:100000]
 
 
+def test_stdout_pipe_grows_for_a_script_that_fills_it(server):
+    """A script writing faster than the response drains its stdout pipe (64 KiB)
+    gets a 128 KiB pipe, so that it and the worker take turns half as often;
+    the body is unchanged. The script writes 1 MiB at once, then reports the
+    size of the pipe it is writing to."""
+    server.write_script("cgi-bin/pipesize.py", "#!/usr/bin/python3\nimport fcntl, sys\n"
+                        "out = sys.stdout.buffer\nout.write(b'Content-Type: application/octet-stream\\n\\n')\n"
+                        "out.write(bytes(range(256)) * 4096)\nout.flush()\n"
+                        "out.write(b'%d' % fcntl.fcntl(1, fcntl.F_GETPIPE_SZ))\n")
+    status, _, body = server.request("GET", "/cgi-bin/pipesize.py")
+    assert status == 200 and len(body) > (1 << 20)
+    assert body[:1 << 20] == bytes(range(256)) * 4096
+    assert body[1 << 20:] == b"131072", body[1 << 20:]
+    # A short response never fills the pipe: it keeps the default size.
+    server.write_script("cgi-bin/pipesize_short.py", "#!/usr/bin/python3\nimport fcntl, sys\n"
+                        "print('Content-Type: text/plain\\n', flush=True)\n"
+                        "print(fcntl.fcntl(1, fcntl.F_GETPIPE_SZ))\n")
+    status, _, body = server.request("GET", "/cgi-bin/pipesize_short.py")
+    assert status == 200 and body == b"65536\n", body
+
+
 def test_head_request_gets_no_body(server):
     status, headers, body = server.request("HEAD", "/cgi-bin/status.sh")
     assert status == 418 and body == b"" and headers["x-script"] == "yes"
