@@ -249,6 +249,60 @@ def ceiling_ratio(ceiling_runs, cgid_runs):
     return statistics.median(c / x["rps"] for c, x in zip(ceiling_runs, cgid_runs))
 
 
+def ratio_to(runs, refs):
+    """The median of the per-round ratios of runs' req/s to refs' (None without refs)."""
+    if not runs or not refs:
+        return None
+    return statistics.median(r["rps"] / x["rps"] for r, x in zip(runs, refs))
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def target_lines(results, ceilings, bounds, helper_memory):
+    """Issue 8's targets, each with what this run measured and whether it held;
+    a ratio to mod_cgid comes with the spawn ceiling's own ratio, its bound."""
+    ours, cgid = "Apache event + mod_cppcgi", "Apache event + mod_cgid"
+    others = ("lighttpd mod_cgi", "nginx + fcgiwrap")
+    lines = []
+
+    def verdict(ok):
+        return "met" if ok else "NOT met"
+
+    for c, want in ((1, 3.0), (8, 2.0), (32, 2.0)):
+        ratio = ratio_to(results.get((ours, "hello", c)), results.get((cgid, "hello", c)))
+        if ratio is not None:
+            bound = bounds.get(("hello", c))
+            lines.append(f"hello c={c} ≥ {want:.0f}× mod_cgid: {ratio:.2f}× ({verdict(ratio >= want)})"
+                         + ("" if bound is None else f"; the spawn ceiling itself: {bound:.2f}×"))
+    for (name, workload, c), runs in sorted(results.items()):
+        if name in others and workload == "hello" and (ours, workload, c) in results:
+            mine, theirs = median_of(results[(ours, workload, c)], "rps"), median_of(runs, "rps")
+            lines.append(f"hello c={c} ahead of {name}: {mine:.0f} against {theirs:.0f} req/s "
+                         f"({verdict(mine > theirs)})")
+    if (ours, "hello", 8) in results and ("hello", 8) in ceilings:
+        share = median_of(results[(ours, "hello", 8)], "rps") / statistics.median(ceilings[("hello", 8)])
+        lines.append(f"hello c=8 ≥ 0.70 of the spawn ceiling: {share:.2f} ({verdict(share >= 0.70)})")
+    cpu = [median_of(runs, "cpu_ms") for (name, workload, _), runs in results.items()
+           if name == ours and workload == "hello"]
+    if cpu:
+        lines.append(f"hello server CPU ≤ 0.60 ms per request: {min(cpu):.2f}–{max(cpu):.2f} ms "
+                     f"({verdict(max(cpu) <= 0.60)})")
+    for c in (1, 8, 32):
+        ratio = ratio_to(results.get((ours, "big", c)), results.get((cgid, "big", c)))
+        if ratio is not None:
+            lines.append(f"big c={c} ≥ 1.3× mod_cgid: {ratio:.2f}× ({verdict(ratio >= 1.3)})")
+    if (ours, "big", 32) in results and (cgid, "big", 32) in results:
+        mine, theirs = median_of(results[(ours, "big", 32)], "p99"), median_of(results[(cgid, "big", 32)], "p99")
+        lines.append(f"big c=32 p99 no worse than mod_cgid's: {mine:.1f} against {theirs:.1f} ms "
+                     f"({verdict(mine <= theirs)})")
+    if helper_memory:
+        rss = max(r for r, _ in helper_memory) / 1024
+        lines.append(f"helper RSS ≤ 4 MiB: {rss:.1f} MiB ({verdict(rss <= 4)})")
+    return lines
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -329,9 +383,8 @@ def main():
         for c in concs:
             for s in servers:
                 runs = results[(s.name, workload, c)]
-                med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
-                refs = results.get((ref, workload, c))
-                ratio = (statistics.median(r["rps"] / x["rps"] for r, x in zip(runs, refs)) if refs else None)
+                med = lambda k: median_of(runs, k)  # noqa: E731
+                ratio = ratio_to(runs, results.get((ref, workload, c)))
                 ceil = med("rps") / statistics.median(ceilings[(workload, c)]) if (workload, c) in ceilings else None
                 errs = sum(r["errors"] for r in runs)
                 print(f"| {workload} | {c} | {s.name} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | "
@@ -358,6 +411,9 @@ def main():
         print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(known)
               + ". A CGI server still has to start the same program on every request, so no server's ratio to "
               "mod_cgid can pass these on this machine.")
+    targets = target_lines(results, ceilings, bounds, helper_memory)
+    if targets:
+        print("\nThe project's targets (issue 8), as measured in this run:\n" + "\n".join(f"- {t}" for t in targets))
     if helper_memory:
         print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
               + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "
