@@ -31,7 +31,10 @@ WORKLOADS = {
     "echo64k": ("echo", 64 * 1024),        # 64 KiB POST echoed back
     "big": ("big", None),                  # 1 MiB response
 }
-SPAWN_CEILING = ("hello", "null")  # workloads measured against a bare posix_spawn loop of the same program
+SPAWN_CEILING = ("hello", "null")
+# The servers' names, as the table gives them and the ratios and targets look them up.
+OURS = "Apache event + mod_cppcgi"
+CGID = "Apache event + mod_cgid"  # workloads measured against a bare posix_spawn loop of the same program
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
 
@@ -260,11 +263,16 @@ def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 
 
+def ceiling_share(runs, ceiling_runs):
+    """A server's median req/s over the spawn ceiling's median."""
+    return median_of(runs, "rps") / statistics.median(ceiling_runs)
+
+
 def target_lines(results, ceilings, bounds, helper_memory):
     """Issue 8's targets, each with what this run measured and whether it held;
     a ratio to mod_cgid comes with the spawn ceiling's own ratio, its bound."""
-    ours, cgid = "Apache event + mod_cppcgi", "Apache event + mod_cgid"
-    others = ("lighttpd mod_cgi", "nginx + fcgiwrap")
+    ours, cgid = OURS, CGID
+    others = (Lighttpd.name, NginxFcgiwrap.name)
     lines = []
 
     def verdict(ok):
@@ -282,7 +290,7 @@ def target_lines(results, ceilings, bounds, helper_memory):
             lines.append(f"hello c={c} ahead of {name}: {mine:.0f} against {theirs:.0f} req/s "
                          f"({verdict(mine > theirs)})")
     if (ours, "hello", 8) in results and ("hello", 8) in ceilings:
-        share = median_of(results[(ours, "hello", 8)], "rps") / statistics.median(ceilings[("hello", 8)])
+        share = ceiling_share(results[(ours, "hello", 8)], ceilings[("hello", 8)])
         lines.append(f"hello c=8 ≥ 0.70 of the spawn ceiling: {share:.2f} ({verdict(share >= 0.70)})")
     cpu = [median_of(runs, "cpu_ms") for (name, workload, _), runs in results.items()
            if name == ours and workload == "hello"]
@@ -330,9 +338,9 @@ def main():
     os.chmod(site, 0o755)
     build_workloads(site)
     makers = {
-        "cppcgi": lambda: Apache("Apache event + mod_cppcgi", site, "event",
+        "cppcgi": lambda: Apache(OURS, site, "event",
                                  f'LoadModule cppcgi_module "{args.module}"'),
-        "cgid": lambda: Apache("Apache event + mod_cgid", site, "event",
+        "cgid": lambda: Apache(CGID, site, "event",
                                f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"',
                                'ScriptSock "{root}/run/cgid.sock"\n'),
         "cgi-prefork": lambda: Apache("Apache prefork + mod_cgi", site, "prefork",
@@ -372,7 +380,7 @@ def main():
                 print(f"stopping {s.name}: {e}", file=sys.stderr)
         shutil.rmtree(site, ignore_errors=True)
 
-    ref = "Apache event + mod_cgid"
+    ref = CGID
     bounds = {key: ceiling_ratio(runs, results.get((ref,) + key)) for key, runs in ceilings.items()}
     print(f"\n### CGI benchmark, {time.strftime('%Y-%m-%d')}, {platform.node()}: {os.cpu_count()} cores "
           f"({cpu_model()}), {platform.release()}; wrk {args.seconds} s per cell, {args.rounds} interleaved rounds, "
@@ -385,7 +393,7 @@ def main():
                 runs = results[(s.name, workload, c)]
                 med = lambda k: median_of(runs, k)  # noqa: E731
                 ratio = ratio_to(runs, results.get((ref, workload, c)))
-                ceil = med("rps") / statistics.median(ceilings[(workload, c)]) if (workload, c) in ceilings else None
+                ceil = ceiling_share(runs, ceilings[(workload, c)]) if (workload, c) in ceilings else None
                 errs = sum(r["errors"] for r in runs)
                 print(f"| {workload} | {c} | {s.name} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | "
                       f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
@@ -395,7 +403,7 @@ def main():
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "
                       f"{statistics.median(ceilings[(workload, c)]):.0f} | | | | "
                       f"{'' if bound is None else f'{bound:.2f}×'} | 1.00 | |")
-    ours = "Apache event + mod_cppcgi"
+    ours = OURS
     spread = []
     for workload in workloads:
         for c in concs:
