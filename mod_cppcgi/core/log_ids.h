@@ -17,7 +17,10 @@
 #define CPPCGI_TIMEOUT CPPCGI_LOGNO(0010)         // no output within the timeout
 #define CPPCGI_SCRIPT_EXIT CPPCGI_LOGNO(0011)     // script exit status (debug)
 #define CPPCGI_IO_ERROR CPPCGI_LOGNO(0012)        // pipe I/O failed
-#define CPPCGI_CLIENT_GONE CPPCGI_LOGNO(0013)     // client aborted while the script ran
+// The client is known gone while the script ran (its connection reset or
+// failed, a write to it failed, its HTTP/2 stream was reset): the script is
+// ended. A FIN alone (a half-close, or a close with nothing unread) is not.
+#define CPPCGI_CLIENT_GONE CPPCGI_LOGNO(0013)
 #define CPPCGI_INTERNAL CPPCGI_LOGNO(0014)        // an exception reached a hook boundary
 #define CPPCGI_BODY_READ CPPCGI_LOGNO(0015)       // reading the request body failed
 #define CPPCGI_HELPER_PROTOCOL CPPCGI_LOGNO(0016) // malformed or unexpected answer from a helper: 502

@@ -53,6 +53,8 @@ constexpr size_t kRangeHoldLimit = 8u << 20;
 constexpr apr_interval_time_t kSettleTime = apr_time_from_msec(20);
 constexpr size_t kSettleLimit = 65536;
 constexpr apr_off_t kBodyChunk = 65536;
+// Why the client is gone, when passing output to it failed.
+constexpr const char* kWriteFailed = "writing the response to it failed";
 
 // Feeds the framed header lines to httpd's own parser, one per call.
 struct HeaderLines {
@@ -87,8 +89,9 @@ int NullInput() {
 
 ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
     : r_(r), c_(r->connection), opt_(std::move(options)) {
-  // On an HTTP/1 connection, a client that hangs up is seen even while the
-  // script is silent. (HTTP/2 streams share one socket: not watched here.)
+  // On an HTTP/1 connection, a client whose connection is reset or fails is
+  // seen even while the script is silent. (HTTP/2 streams share one socket:
+  // not watched here.)
   if (c_->master == nullptr) {
     apr_socket_t* sock = ap_get_conn_socket(c_);
     apr_os_sock_t fd;
@@ -434,7 +437,7 @@ ScriptRun::Step ScriptRun::PassOn() {
   apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
   apr_brigade_cleanup(out_bb_);
   if (rv != APR_SUCCESS || c_->aborted) {
-    client_gone_ = true;
+    ClientGone(kWriteFailed);
     return Step::kStop;
   }
   unflushed_ = true;
@@ -451,16 +454,16 @@ void ScriptRun::Hold(size_t limit, apr_time_t until) {
 ScriptRun::Step ScriptRun::ReleaseHeld() {
   holding_ = false;
   hold_until_ = 0;
-  if (held_ == nullptr || APR_BRIGADE_EMPTY(held_) || client_gone_) return Step::kContinue;
+  if (held_ == nullptr || APR_BRIGADE_EMPTY(held_) || client_gone_ != nullptr) return Step::kContinue;
   APR_BRIGADE_CONCAT(out_bb_, held_);
   return PassOn();
 }
 
 void ScriptRun::Flush() {
-  if (!unflushed_ || client_gone_ || opt_.collect_into != nullptr || holding_) return;
+  if (!unflushed_ || client_gone_ != nullptr || opt_.collect_into != nullptr || holding_) return;
   unflushed_ = false;
   APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_flush_create(c_->bucket_alloc));
-  if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) client_gone_ = true;
+  if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) ClientGone(kWriteFailed);
   apr_brigade_cleanup(out_bb_);
 }
 
@@ -626,7 +629,7 @@ ScriptRun::Step ScriptRun::ReadStdout() {
 int ScriptRun::Pump() {
   while (stdout_r_ || stderr_r_) {
     if (watch_stream_ && c_->aborted) {
-      client_gone_ = true;  // the HTTP/2 client reset the stream
+      ClientGone("its HTTP/2 stream was reset or its connection closed");
       break;
     }
     if (FillFromClient() == Step::kStop) break;
@@ -650,9 +653,16 @@ int ScriptRun::Pump() {
       fds[n++] = {stderr_r_.get(), POLLIN, 0};
     }
     // Only once the body is in: until then the socket is busy carrying it.
+    // No event is asked for: poll reports POLLHUP and POLLERR anyway, and
+    // those are all that say the client is gone (a reset, or an error). An
+    // end of file (POLLRDHUP, a FIN) is not: a client that half-closes after
+    // its request is still reading, and a client that closed its socket
+    // sends the same FIN. Such a client resets the connection when the
+    // response reaches it, and that is seen; until then the script runs, and
+    // its idle and run-time limits apply.
     if (client_fd_ >= 0 && (body_done_ || !stdin_w_)) {
       client_idx = static_cast<int>(n);
-      fds[n++] = {client_fd_, POLLRDHUP, 0};
+      fds[n++] = {client_fd_, 0, 0};
     }
     // The helper reports the script's exit here (kExited).
     int helper_idx = -1;
@@ -691,7 +701,7 @@ int ScriptRun::Pump() {
     int ready = unflushed_ ? ::poll(fds, n, 0) : 0;
     if (ready == 0) {
       Flush();  // about to wait for the script: let the client see what we have
-      if (client_gone_) break;
+      if (client_gone_ != nullptr) break;
       ready = ::poll(fds, n, wait_ms);
     }
     if (ready == 0 && hold_ends) {
@@ -725,8 +735,8 @@ int ScriptRun::Pump() {
       }
       break;
     }
-    if (client_idx >= 0 && (fds[client_idx].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
-      client_gone_ = true;
+    if (client_idx >= 0 && (fds[client_idx].revents & (POLLHUP | POLLERR)) != 0) {
+      ClientGone("its connection was reset or failed");
       break;
     }
     if (helper_idx >= 0 && fds[helper_idx].revents != 0) ReadHelper();
@@ -879,13 +889,18 @@ std::string ScriptRun::ExitText() const {
 
 int ScriptRun::Finish() {
   stdin_w_.reset();
-  if (client_gone_) {
+  if (client_gone_ != nullptr) {
     apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
     if (SharedStats* stats = PoolStats()) Bump(stats->client_disconnects);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_, CPPCGI_CLIENT_GONE "client went away; ending script %s (pid %ld)",
-                  r_->filename, static_cast<long>(pid_));
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
+                  CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", client_gone_, r_->filename,
+                  static_cast<long>(pid_));
     helper_.reset();  // the helper ends the script's process group
-    return OK;
+    c_->keepalive = AP_CONN_CLOSE;
+    if (phase_ == Phase::kBody) return OK;  // the status went out with the headers
+    // Before the headers nothing was sent: the log must not show a success.
+    // 400, as httpd logs a client that vanishes while sending its body.
+    return final_status_ != OK ? final_status_ : HTTP_BAD_REQUEST;
   }
   if (body_error_ != OK) {
     helper_.reset();

@@ -115,11 +115,15 @@ class ScriptRun {
     if (failure_.empty()) failure_ = std::move(reason);
   }
   void SetNotes();
+  // The client is really gone (why: for CPPCGI0013): the script is ended.
+  void ClientGone(const char* why) {
+    if (client_gone_ == nullptr) client_gone_ = why;
+  }
 
   request_rec* r_;
   conn_rec* c_;
   ScriptRunOptions opt_;
-  int client_fd_ = -1;            // HTTP/1 client socket, watched for hangup
+  int client_fd_ = -1;            // HTTP/1 client socket, watched for a reset or an error
   // An HTTP/2 stream has no socket of its own to watch: mod_http2 sets
   // c->aborted when the client resets it (or the connection ends), and a
   // wait is cut into slices so that the flag is looked at between them.
@@ -160,7 +164,8 @@ class ScriptRun {
   bool unflushed_ = false;
   int final_status_ = OK;         // what Run() returns after discarding output
   const char* local_redirect_ = nullptr;
-  bool client_gone_ = false;
+  // Why the client is known to be gone (nullptr while it is not): see ClientGone().
+  const char* client_gone_ = nullptr;
   bool timed_out_ = false;
   bool over_run_time_ = false;
   int interim_count_ = 0;

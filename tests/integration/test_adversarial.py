@@ -787,7 +787,7 @@ COVERED_ELSEWHERE = {
     "B6": "test_body.py::test_chunked_body_over_limit_is_413",
     "B7": "test_body.py::test_aborted_body_never_yields_a_clean_response",
     "B8": "test_body.py::test_aborted_body_never_yields_a_clean_response",
-    "B9": "test_pool.py::test_client_disconnect_ends_silent_script",
+    "B9": "test_client_close.py::test_plain_close_ends_the_script_at_its_first_output",
     "B12-argv": "test_foundation.py::test_indexed_query_becomes_argv",
     "C2": "test_pool.py::test_idle_timeout_kills_script_and_its_group",
     "C3": "test_pool.py::test_max_run_time_after_headers_cuts_the_response",

@@ -119,6 +119,7 @@ def test_client_reset_ends_silent_script_over_h2(h2, how):
             s.close()
         assert wait_gone(script, 5) and wait_gone(child, 5)
         assert time.time() - started < 5
-        h2.wait_for_log(mark, r"CPPCGI0013: client went away; ending script .*pidfile\.sh \(pid %d\)" % script)
+        h2.wait_for_log(mark, r"CPPCGI0013: client is gone \(its HTTP/2 stream was reset or its connection "
+                              r"closed\); ending script .*pidfile\.sh \(pid %d\)" % script)
     finally:
         s.close()

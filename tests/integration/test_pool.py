@@ -2,7 +2,6 @@
 
 import http.client
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -138,18 +137,6 @@ def test_background_job_outlives_its_script_until_stop(fresh_server):
     left = srv.stop()
     assert not left
     assert _gone(daemon, 10)
-
-
-def test_client_disconnect_ends_silent_script(pool_server):
-    srv = pool_server
-    d = _shared_dir(srv)
-    mark = srv.log_mark()
-    s = socket.create_connection(("127.0.0.1", srv.port))
-    s.sendall(f"GET /cgi-bin/pidfile.sh?{d}/p HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    script, child = _pids_from(f"{d}/p")
-    s.close()
-    assert _gone(script, 5) and _gone(child, 5)
-    srv.wait_for_log(mark, r"CPPCGI0013: client went away; ending script .*pidfile\.sh \(pid %d\)" % script)
 
 
 @pytest.mark.expect_log("CPPCGI0018")
