@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 
@@ -34,21 +35,32 @@ StatusOr<int> ParseCount(std::string_view directive, std::string_view value, int
   return *v;
 }
 
-StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view value) {
-  constexpr std::string_view kAccepted =
-      "a whole number of seconds, optionally with a unit: ms, s, m or h (1ms to 24h), e.g. 30 or 500ms";
-  std::string_view digits = value;
-  int64_t scale = 1000;
-  for (auto [suffix, factor] : {std::pair<std::string_view, int64_t>{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}}) {
-    if (digits.size() > suffix.size() && digits.substr(digits.size() - suffix.size()) == suffix) {
-      digits.remove_suffix(suffix.size());
-      scale = factor;
-      break;
-    }
+StatusOr<int64_t> DurationMsInRange(std::string_view directive, std::string_view value,
+                                    std::optional<int64_t> parsed_us) {
+  constexpr int64_t kMaxUs = 24 * 3600 * 1000000LL;
+  if (!parsed_us || *parsed_us < 1000 || *parsed_us > kMaxUs)
+    return Bad(directive, value, std::string(kTimeSyntax) + ", from 1ms to 24h");
+  return *parsed_us / 1000;
+}
+
+StatusOr<int64_t> CompatTimeoutMs(std::string_view directive, std::string_view value,
+                                  std::optional<int64_t> parsed_us) {
+  if (!parsed_us) return Bad(directive, value, kTimeSyntax);
+  if (*parsed_us <= 0) return 0;
+  return std::min(std::max<int64_t>(*parsed_us / 1000, 1), kMaxCompatTimeoutMs);
+}
+
+CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text, int64_t read_as, int64_t min,
+                              int64_t max) {
+  CompatNumber n{std::clamp(read_as, min, max), std::nullopt};
+  std::string said = std::string(directive) + " '" + std::string(text) + "' is read as " + std::to_string(n.value);
+  if (n.value != read_as) {
+    n.notice = said + " (mod_cgi would read " + std::to_string(read_as) + ", which cannot be used); write a whole " +
+               "number from " + std::to_string(min) + " to " + std::to_string(max);
+  } else if (ParseWhole<int64_t>(text) != read_as) {
+    n.notice = said + ", as mod_cgi reads it (its leading digits); write a whole number";
   }
-  auto v = ParseWhole<int64_t>(digits);
-  if (!v || *v <= 0 || *v > 24 * 3600000LL / scale) return Bad(directive, value, kAccepted);
-  return *v * scale;
+  return n;
 }
 
 StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_view value) {

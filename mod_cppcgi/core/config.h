@@ -18,15 +18,43 @@ namespace cppcgi {
 // A whole number in [min, max].
 StatusOr<int> ParseCount(std::string_view directive, std::string_view value, int min, int max);
 
-// A duration: a whole number with an optional unit "ms", "s" (default), "m"
-// or "h", between 1 ms and 24 h. Returned in milliseconds.
-StatusOr<int64_t> ParseDurationMs(std::string_view directive, std::string_view value);
+// Durations are written in httpd's time syntax, read by httpd's own
+// ap_timeout_parameter_parse (in the glue): what mod_cgi and mod_cgid read
+// CGIScriptTimeout and CGIDScriptTimeout with, so one syntax holds for every
+// duration directive. `parsed_us` is what it made of `value` (nullopt: it
+// refused it); `value` is for the message.
+inline constexpr std::string_view kTimeSyntax =
+    "httpd's time syntax: a whole number with an optional unit ms, s, mi (minutes) or h (seconds if none), "
+    "e.g. 30, 500ms or 5mi";
+
+// mod_cppcgi's own durations: between 1 ms and 24 h. In milliseconds.
+StatusOr<int64_t> DurationMsInRange(std::string_view directive, std::string_view value,
+                                    std::optional<int64_t> parsed_us);
+
+// CGIScriptTimeout / CGIDScriptTimeout: every value mod_cgi and mod_cgid
+// accept. 0 means the Timeout directive, as there (returned as 0); the rest
+// in milliseconds, at most kMaxCompatTimeoutMs.
+inline constexpr int64_t kMaxCompatTimeoutMs = 2147483647;  // what poll() can wait
+StatusOr<int64_t> CompatTimeoutMs(std::string_view directive, std::string_view value,
+                                  std::optional<int64_t> parsed_us);
+
+// A number as mod_cgi reads ScriptLogLength and ScriptLogBuffer (`read_as`:
+// what atol or atoi made of `text`, in the glue), kept within [min, max].
+// `notice` says so when `text` is not plainly that number: a value mod_cgi
+// accepts is accepted, but one it would silently read as something else is
+// worth a warning.
+struct CompatNumber {
+  int64_t value = 0;
+  std::optional<std::string> notice;
+};
+CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text, int64_t read_as, int64_t min,
+                              int64_t max);
 
 struct ServerSettings {
   std::optional<int> helpers;             // CppCgiHelpers
   std::optional<int> max_scripts_total;   // CppCgiMaxScriptsTotal
   std::optional<std::string> script_log;  // ScriptLog (absolute: resolved against ServerRoot)
-  std::optional<int> script_log_length;   // ScriptLogLength
+  std::optional<int64_t> script_log_length;  // ScriptLogLength
   std::optional<int> script_log_buffer;   // ScriptLogBuffer
 };
 
@@ -37,7 +65,8 @@ StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_
 StatusOr<std::string> ParseExtension(std::string_view directive, std::string_view value);
 
 struct DirSettings {
-  std::optional<int64_t> idle_timeout_ms;  // CppCgiIdleTimeout / CGIScriptTimeout / CGIDScriptTimeout
+  // CppCgiIdleTimeout / CGIScriptTimeout / CGIDScriptTimeout; 0: the Timeout directive
+  std::optional<int64_t> idle_timeout_ms;
   std::optional<bool> check_permissions;   // CppCgiPermissionCheck
   std::optional<std::vector<std::string>> allowed_interpreters;  // CppCgiAllowInterpreter
   std::map<std::string, std::string> interpreters;  // CppCgiInterpreter .ext /path (merged per extension)

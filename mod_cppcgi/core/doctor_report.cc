@@ -116,7 +116,9 @@ std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
   out.push_back(std::string("Options ExecCGI: ") + (r.exec_cgi ? "on" : "off (only ScriptAlias'd URLs would run it)"));
   out.push_back(std::string("symbolic links followed: ") + (r.follow_symlinks ? "yes" : "no"));
   out.push_back("scripts run as: " + (r.user.empty() ? std::string("(unknown)") : r.user));
-  out.push_back("CppCgiIdleTimeout: " + (d.idle_timeout_ms ? Ms(*d.idle_timeout_ms) : std::string("the Timeout directive")));
+  // 0: CGIScriptTimeout 0, which means the Timeout directive, as in mod_cgi.
+  out.push_back("CppCgiIdleTimeout: " + (d.idle_timeout_ms.value_or(0) > 0 ? Ms(*d.idle_timeout_ms)
+                                                                          : std::string("the Timeout directive")));
   out.push_back("CppCgiMaxRunTime: " + (d.max_run_time_ms ? Ms(*d.max_run_time_ms) : std::string("no limit")));
   out.push_back(std::string("CppCgiPermissionCheck: ") + (d.check_permissions.value_or(true) ? "On" : "Off"));
   std::string allowed = "any";

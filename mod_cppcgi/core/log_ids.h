@@ -45,4 +45,5 @@
 
 // 02xx: configuration
 #define CPPCGI_CONFLICT CPPCGI_LOGNO(0200)        // mod_cgi / mod_cgid loaded as well
-#define CPPCGI_COMPAT_DIRECTIVE CPPCGI_LOGNO(0201)
+#define CPPCGI_COMPAT_DIRECTIVE CPPCGI_LOGNO(0201)  // accepted for compatibility, no effect
+#define CPPCGI_COMPAT_VALUE CPPCGI_LOGNO(0202)      // a ScriptLog* value read as mod_cgi reads it

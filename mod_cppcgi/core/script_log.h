@@ -22,6 +22,9 @@ namespace cppcgi {
 
 inline constexpr int64_t kDefaultScriptLogLength = 10385760;  // mod_cgi's default
 inline constexpr int64_t kDefaultScriptLogBuffer = 1024;
+// The most of a request body kept for an entry (mod_cgi has no bound: it
+// allocates ScriptLogBuffer bytes per request, and a negative value breaks it).
+inline constexpr int64_t kMaxScriptLogBuffer = 16 << 20;
 
 struct ScriptLogHead {
   std::string time;          // as ctime(), e.g. "Wed Jun 19 10:53:21 1996"

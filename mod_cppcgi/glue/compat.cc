@@ -34,6 +34,11 @@ std::set<std::string>& IgnoredDirectives() {
   return names;
 }
 
+std::set<std::string>& CompatValues() {
+  static std::set<std::string> texts;
+  return texts;
+}
+
 bool IsNameOnly(const module* m) {
   for (const module* n : kNameOnly) {
     if (m == n) return true;
@@ -80,14 +85,22 @@ int CheckNoConflictingModules(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec*
 
 void NoteIgnoredDirective(const char* name) { IgnoredDirectives().insert(name); }
 
-void ResetIgnoredDirectives() { IgnoredDirectives().clear(); }
+void NoteCompatValue(std::string text) { CompatValues().insert(std::move(text)); }
 
-void LogIgnoredDirectives(server_rec* s) {
+void ResetCompatNotices() {
+  IgnoredDirectives().clear();
+  CompatValues().clear();
+}
+
+void LogCompatNotices(server_rec* s) {
   for (const auto& name : IgnoredDirectives()) {
     ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
                  CPPCGI_COMPAT_DIRECTIVE "%s is accepted for compatibility with mod_cgi/mod_cgid and has no "
                  "effect under mod_cppcgi",
                  name.c_str());
+  }
+  for (const auto& text : CompatValues()) {
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CPPCGI_COMPAT_VALUE "%s", text.c_str());
   }
 }
 

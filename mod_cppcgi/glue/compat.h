@@ -11,6 +11,8 @@
 // If the real mod_cgi or mod_cgid is loaded as well, startup is refused.
 #pragma once
 
+#include <string>
+
 #include "glue/httpd_includes.h"
 
 namespace cppcgi {
@@ -21,10 +23,13 @@ void RegisterCompatNames(apr_pool_t* pconf);
 // check_config: refuses a configuration that also loads mod_cgi or mod_cgid.
 int CheckNoConflictingModules(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s);
 
-// Records a directive that is accepted for compatibility but has no effect;
-// LogIgnoredDirectives() says so once per startup.
+// Records a directive that is accepted for compatibility but has no effect
+// (CPPCGI0201), or a compatibility directive's value that is read as mod_cgi
+// reads it, which is likely not what was meant (CPPCGI0202, the text to say);
+// LogCompatNotices() says each once per startup.
 void NoteIgnoredDirective(const char* name);
-void LogIgnoredDirectives(server_rec* s);
-void ResetIgnoredDirectives();
+void NoteCompatValue(std::string text);
+void LogCompatNotices(server_rec* s);
+void ResetCompatNotices();
 
 }  // namespace cppcgi

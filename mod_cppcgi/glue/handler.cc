@@ -40,7 +40,8 @@ bool IsNph(const char* filename) {
 
 int64_t IdleTimeoutMs(request_rec* r) {
   const DirConfig* dc = GetDirConfig(r);
-  if (dc != nullptr && dc->settings.idle_timeout_ms) return *dc->settings.idle_timeout_ms;
+  // 0: CGIScriptTimeout 0 (or less), which means the Timeout directive, as in mod_cgi.
+  if (dc != nullptr && dc->settings.idle_timeout_ms.value_or(0) > 0) return *dc->settings.idle_timeout_ms;
   return apr_time_as_msec(r->server->timeout);
 }
 

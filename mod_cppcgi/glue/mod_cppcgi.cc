@@ -16,7 +16,7 @@ namespace cppcgi {
 namespace {
 
 int PreConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) noexcept {
-  ResetIgnoredDirectives();
+  ResetCompatNotices();
   ResetDirSlots();
   return OK;
 }
@@ -24,13 +24,16 @@ int PreConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) noexcept {
 int CheckConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) noexcept {
   return Guard(s, "check_config", HTTP_INTERNAL_SERVER_ERROR, [&] {
     int rc = CheckNoConflictingModules(pconf, plog, ptemp, s);
-    if (rc == OK && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) LogIgnoredDirectives(s);
+    // apachectl -t: said on its output (the error log is not open then).
+    if (rc == OK && ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST) LogCompatNotices(s);
     return rc;
   });
 }
 
 int PostConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_rec* s) noexcept {
   return Guard(s, "post_config", HTTP_INTERNAL_SERVER_ERROR, [&] {
+    // A start or restart: said once, in the error log (not on the first of the start's two passes).
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) LogCompatNotices(s);
     RegisterSsiExec();
     return StartPool(pconf, plog, ptemp, s);
   });

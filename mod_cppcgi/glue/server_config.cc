@@ -3,11 +3,14 @@
 #include <pwd.h>
 
 #include <cctype>
+#include <cstdint>
+#include <cstdlib>
 
 #include <string>
 
 #include "core/log_ids.h"
 #include "core/pool_size.h"
+#include "core/script_log.h"
 #include "glue/apr_raii.h"
 #include "glue/compat.h"
 #include "proc/script_counters.h"
@@ -33,14 +36,31 @@ const char* SetHelpers(cmd_parms* cmd, void* /*dir*/, const char* arg) {
   return nullptr;
 }
 
+DirSettings& Dir(void* dir) { return static_cast<DirConfig*>(dir)->settings; }
+
+// httpd's time syntax, read by httpd itself: what mod_cgi and mod_cgid read
+// their timeouts with (seconds if no unit), and so every duration here.
+std::optional<int64_t> HttpdTimeUs(const char* arg) {
+  apr_interval_time_t us = 0;
+  if (ap_timeout_parameter_parse(arg, &us, "s") != APR_SUCCESS) return std::nullopt;
+  return static_cast<int64_t>(us);
+}
+
 const char* SetIdleTimeout(cmd_parms* cmd, void* dir, const char* arg) {
-  auto ms = ParseDurationMs(cmd->cmd->name, arg);
+  auto ms = DurationMsInRange(cmd->cmd->name, arg, HttpdTimeUs(arg));
   if (!ms.ok()) return Error(cmd, ms.status());
-  static_cast<DirConfig*>(dir)->settings.idle_timeout_ms = *ms;
+  Dir(dir).idle_timeout_ms = *ms;
   return nullptr;
 }
 
-DirSettings& Dir(void* dir) { return static_cast<DirConfig*>(dir)->settings; }
+// CGIScriptTimeout (mod_cgi) and CGIDScriptTimeout (mod_cgid): every value
+// they accept, with their meaning (0 or less: the Timeout directive).
+const char* SetCompatTimeout(cmd_parms* cmd, void* dir, const char* arg) {
+  auto ms = CompatTimeoutMs(cmd->cmd->name, arg, HttpdTimeUs(arg));
+  if (!ms.ok()) return Error(cmd, ms.status());
+  Dir(dir).idle_timeout_ms = *ms;
+  return nullptr;
+}
 
 const char* SetPermissionCheck(cmd_parms*, void* dir, int on) {
   Dir(dir).check_permissions = on != 0;
@@ -104,7 +124,7 @@ const char* SetMaxScriptsTotal(cmd_parms* cmd, void*, const char* arg) {
 }
 
 const char* SetMaxRunTime(cmd_parms* cmd, void* dir, const char* arg) {
-  auto ms = ParseDurationMs(cmd->cmd->name, arg);
+  auto ms = DurationMsInRange(cmd->cmd->name, arg, HttpdTimeUs(arg));
   if (!ms.ok()) return Error(cmd, ms.status());
   Dir(dir).max_run_time_ms = *ms;
   return nullptr;
@@ -139,26 +159,32 @@ const char* SetStderrLimit(cmd_parms* cmd, void* dir, const char* arg) {
 }
 
 // mod_cgi's ScriptLog (server config and virtual host, as there): relative
-// paths are under ServerRoot.
+// paths are under ServerRoot. As there, only what ap_server_root_relative
+// refuses is an error.
 const char* SetScriptLog(cmd_parms* cmd, void*, const char* arg) {
   const char* path = ap_server_root_relative(cmd->pool, arg);
-  if (path == nullptr || *arg == '\0')
-    return apr_psprintf(cmd->pool, "%s: '%s' is not a valid file path", cmd->cmd->name, arg);
+  if (path == nullptr)
+    return apr_psprintf(cmd->pool, "%s: '%s' is not a valid file path; expected a file name, relative to ServerRoot "
+                        "or absolute", cmd->cmd->name, arg);
   GetServerConfig(cmd->server)->settings.script_log = path;
   return nullptr;
 }
 
+// ScriptLogLength and ScriptLogBuffer are read as mod_cgi and mod_cgid read
+// them (atol, atoi: the leading digits, 0 if none), so that every value they
+// accept is accepted; one that is not plainly a number within range is
+// said at startup (CPPCGI0202).
 const char* SetScriptLogLength(cmd_parms* cmd, void*, const char* arg) {
-  auto n = ParseCount(cmd->cmd->name, arg, 0, 2147483647);
-  if (!n.ok()) return Error(cmd, n.status());
-  GetServerConfig(cmd->server)->settings.script_log_length = *n;
+  CompatNumber n = ReadCompatNumber(cmd->cmd->name, arg, std::atol(arg), INT64_MIN, INT64_MAX);
+  if (n.notice) NoteCompatValue(std::move(*n.notice));
+  GetServerConfig(cmd->server)->settings.script_log_length = n.value;
   return nullptr;
 }
 
 const char* SetScriptLogBuffer(cmd_parms* cmd, void*, const char* arg) {
-  auto n = ParseCount(cmd->cmd->name, arg, 0, 16 << 20);
-  if (!n.ok()) return Error(cmd, n.status());
-  GetServerConfig(cmd->server)->settings.script_log_buffer = *n;
+  CompatNumber n = ReadCompatNumber(cmd->cmd->name, arg, std::atoi(arg), 0, kMaxScriptLogBuffer);
+  if (n.notice) NoteCompatValue(std::move(*n.notice));
+  GetServerConfig(cmd->server)->settings.script_log_buffer = static_cast<int>(n.value);
   return nullptr;
 }
 
@@ -182,9 +208,9 @@ const command_rec kDirectives[] = {
                   "Number of pre-forked helper processes that start scripts (1-64; default: one per CPU, at least 2)"),
     AP_INIT_TAKE1("CppCgiIdleTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Longest silence from a script before it is ended (default: the Timeout directive)"),
-    AP_INIT_TAKE1("CGIScriptTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("CGIScriptTimeout", AsCmdFunc(SetCompatTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "mod_cgi spelling of CppCgiIdleTimeout"),
-    AP_INIT_TAKE1("CGIDScriptTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_TAKE1("CGIDScriptTimeout", AsCmdFunc(SetCompatTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "mod_cgid spelling of CppCgiIdleTimeout"),
     AP_INIT_FLAG("CppCgiPermissionCheck", AsCmdFunc(SetPermissionCheck), nullptr, RSRC_CONF | ACCESS_CONF,
                  "On (default): refuse scripts that are setuid/setgid or writable by group/others, or whose "
@@ -218,7 +244,7 @@ const command_rec kDirectives[] = {
     AP_INIT_TAKE1("ScriptLogLength", AsCmdFunc(SetScriptLogLength), nullptr, RSRC_CONF,
                   "No more ScriptLog entries once the file is larger than this (bytes; default 10385760)"),
     AP_INIT_TAKE1("ScriptLogBuffer", AsCmdFunc(SetScriptLogBuffer), nullptr, RSRC_CONF,
-                  "Bytes of a request body written to ScriptLog (0-16777216; default 1024)"),
+                  "Bytes of a request body written to ScriptLog (at most 16777216; default 1024)"),
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 

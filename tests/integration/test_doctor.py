@@ -128,7 +128,7 @@ User {user}
 <Directory "{root}/cgi">
   Options +ExecCGI
   SetHandler cgi-script
-  CppCgiIdleTimeout 5m
+  CppCgiIdleTimeout 5mi
   CppCgiAllowInterpreter /usr/bin/python3
 </Directory>
 <Directory "{root}/cgi/py">

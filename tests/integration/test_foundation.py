@@ -303,7 +303,7 @@ def test_loading_mod_cgi_or_cgid_too_is_refused(server, first, other):
 @pytest.mark.parametrize("line,needle", [
     ("CppCgiHelpers 0", "CppCgiHelpers: '0' is not accepted; expected a whole number from 1 to 64"),
     ("CppCgiHelpers many", "CppCgiHelpers: 'many' is not accepted"),
-    ("CppCgiIdleTimeout -5", "CppCgiIdleTimeout: '-5' is not accepted; expected a whole number of seconds"),
+    ("CppCgiIdleTimeout -5", "CppCgiIdleTimeout: '-5' is not accepted; expected httpd's time syntax"),
     ("<Directory /tmp>\nCppCgiHelpers 4\n</Directory>", "CppCgiHelpers not allowed in <Directory> context"),
     ("<VirtualHost 127.0.0.1:1>\nCppCgiHelpers 4\n</VirtualHost>",
      "CppCgiHelpers cannot occur within <VirtualHost> section"),
