@@ -57,6 +57,17 @@ std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& 
                        "only regular files can run as CGI scripts"));
     return out;  // nothing else about it means anything
   }
+  // Whatever CppCgiPermissionCheck says: this is the kernel's policy, which
+  // an interpreter given the script's path would bypass (an execve of a #!
+  // script there fails, as mod_cgi's does).
+  if (script.noexec_mount) {
+    std::string mount = script.mount_point.empty() ? "its mount point" : script.mount_point;
+    out.push_back(Make(CheckId::kNoexecMount, kForbidden,
+                       p + " is on a file system mounted noexec (at " + mount +
+                           "), where nothing may be executed, so it is not run as a script either",
+                       "move the script to a file system mounted with exec; or, if programs are meant to run from "
+                       "there, remount it without noexec (mount -o remount,exec " + mount + ", and in /etc/fstab)"));
+  }
   if (policy.check_permissions) {
     if ((script.mode & (S_ISUID | S_ISGID)) != 0) {
       out.push_back(Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",

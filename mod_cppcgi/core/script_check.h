@@ -22,6 +22,8 @@ struct FileFacts {
   uint32_t mode = 0;  // st_mode
   uint32_t uid = 0;
   uint32_t gid = 0;
+  bool noexec_mount = false;  // its file system is mounted noexec (scripts only)
+  std::string mount_point{};  // where that file system is mounted, if known
 };
 
 // Who scripts run as.
@@ -64,6 +66,7 @@ enum class CheckId {
   kSuexecRootTarget = 323,      // suEXEC: the target is root
   kSuexecByExtension = 324,     // suEXEC: CppCgiInterpreter cannot apply
   kSuexecWrapperMissing = 325,  // suEXEC: the wrapper cannot be opened
+  kNoexecMount = 326,           // the script's file system is mounted noexec
 };
 
 struct Refusal {

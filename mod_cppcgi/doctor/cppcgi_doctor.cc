@@ -38,6 +38,7 @@
 #include "core/shebang.h"
 #include "core/unique_fd.h"
 #include "proc/exec_plan.h"
+#include "proc/file_probe.h"
 
 namespace cppcgi {
 namespace {
@@ -49,11 +50,6 @@ int Usage(const char* why) {
                "[--suexec [~]USER:GROUP] SCRIPT\n       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT\n",
                why);
   return 2;
-}
-
-FileFacts Facts(const struct stat& st) {
-  return FileFacts{static_cast<uint32_t>(st.st_mode), static_cast<uint32_t>(st.st_uid),
-                   static_cast<uint32_t>(st.st_gid)};
 }
 
 // Debian's suEXEC wrapper (apache2-suexec-pristine).
@@ -296,7 +292,9 @@ int Run(int argc, char** argv) {
   std::string dir = req.path.substr(0, req.path.rfind('/'));
   UniqueFd fd(::open(req.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (req.follow_symlinks ? 0 : O_NOFOLLOW)));
   if (fd && ::fstat(fd.get(), &st) == 0 && ::stat(dir.empty() ? "/" : dir.c_str(), &dst) == 0) {
-    for (const Refusal& r : CheckScriptFileAll(req.path, Facts(st), Facts(dst), req.who, req.policy, !req.interpreter))
+    FileFacts script = FactsFromStat(st);
+    AddMountFacts(fd.get(), req.path, &script);
+    for (const Refusal& r : CheckScriptFileAll(req.path, script, FactsFromStat(dst), req.who, req.policy, !req.interpreter))
       Report(r, &problems);
     char head[kShebangBufferSize];
     ssize_t n = S_ISREG(st.st_mode) ? ::pread(fd.get(), head, sizeof head, 0) : -1;
@@ -311,7 +309,7 @@ int Run(int argc, char** argv) {
       int err = ifd ? 0 : errno;
       struct stat ist;
       bool ok = ifd && ::fstat(ifd.get(), &ist) == 0;
-      FileFacts f = ok ? Facts(ist) : FileFacts{};
+      FileFacts f = ok ? FactsFromStat(ist) : FileFacts{};
       if (auto r = CheckInterpreter(req.path, interpreter, ok ? &f : nullptr, err, req.who, req.policy))
         Report(*r, &problems);
     }

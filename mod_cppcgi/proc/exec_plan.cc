@@ -7,13 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "proc/file_probe.h"
+
 namespace cppcgi {
 namespace {
-
-FileFacts Facts(const struct stat& st) {
-  return FileFacts{static_cast<uint32_t>(st.st_mode), static_cast<uint32_t>(st.st_uid),
-                   static_cast<uint32_t>(st.st_gid)};
-}
 
 Refusal OpenFailed(const std::string& what, int err, int status) {
   return Refusal{CheckId::kOpenFailed, status, "cannot open " + what + ": " + std::strerror(err),
@@ -28,7 +25,7 @@ std::variant<UniqueFd, Refusal> OpenCheckedInterpreter(const std::string& script
   int open_errno = fd ? 0 : errno;
   struct stat st;
   bool have_facts = fd && ::fstat(fd.get(), &st) == 0;
-  FileFacts facts = have_facts ? Facts(st) : FileFacts{};
+  FileFacts facts = have_facts ? FactsFromStat(st) : FileFacts{};
   if (auto refusal = CheckInterpreter(script, interpreter, have_facts ? &facts : nullptr, open_errno, who, policy))
     return *refusal;
   return fd;
@@ -56,8 +53,9 @@ ExecDecision PrepareSuexec(const ExecRequest& req, int dir_fd, const struct stat
     return Refusal{CheckId::kSymlink, 403, "'" + path + "' is a symbolic link, and suEXEC never runs one",
                    "replace the link by the file"};
   }
-  FileFacts script = Facts(st);
-  FileFacts dir = Facts(dir_st);
+  FileFacts script = FactsFromStat(st);
+  AddMountFacts(fd.get(), path, &script);
+  FileFacts dir = FactsFromStat(dir_st);
   Identity as_target{target.uid, target.gid, {}};
   CheckPolicy policy = req.policy;
   policy.check_permissions = true;
@@ -97,7 +95,7 @@ std::optional<Refusal> FindUnsearchableDirectory(const std::string& path, const 
     prefix = path.substr(0, pos);
     struct stat st;
     if (::stat(prefix.c_str(), &st) != 0) break;  // missing: reported elsewhere
-    if (S_ISDIR(st.st_mode) && !CanExecute(Facts(st), who)) {
+    if (S_ISDIR(st.st_mode) && !CanExecute(FactsFromStat(st), who)) {
       return Refusal{CheckId::kOpenFailed, 403,
                      "the directory '" + prefix + "' on the way to '" + path + "' is not searchable by uid " +
                          std::to_string(who.uid) + " (mode " + std::to_string((st.st_mode >> 6) & 7) +
@@ -164,10 +162,11 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   if (!fd) return OpenFailed("'" + path + "'", errno, errno == EACCES ? 403 : 500);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return OpenFailed("'" + path + "'", errno, 500);
-  FileFacts script = Facts(st);
+  FileFacts script = FactsFromStat(st);
+  AddMountFacts(fd.get(), path, &script);
 
   bool by_extension = req.interpreter.has_value();
-  if (auto refusal = CheckScriptFile(path, script, Facts(dir_st), req.who, req.policy, !by_extension)) return *refusal;
+  if (auto refusal = CheckScriptFile(path, script, FactsFromStat(dir_st), req.who, req.policy, !by_extension)) return *refusal;
 
   std::string interpreter;
   std::string argument;

@@ -263,3 +263,79 @@ def test_check_directives_refuse_bad_values(server, line, needle):
     rc, out = server.config_test(server.config_text() + line + "\n")
     assert rc != 0
     assert needle in out, out
+
+
+# -- a script on a file system mounted noexec -----------------------------------------------------
+NOEXEC_CONF = """
+ScriptAlias /up/ "{root}/up/"
+ScriptAlias /up-ext/ "{root}/up-ext/"
+<Directory "{root}/up-ext">
+  CppCgiInterpreter .py /usr/bin/python3
+</Directory>
+"""
+
+
+@pytest.fixture(scope="module")
+def noexec_server():
+    # Upload directories are often mounted noexec: the kernel refuses to
+    # execve anything there, a #! script included (mod_cgi's exec fails),
+    # but not an interpreter given the script's path.
+    if not IS_ROOT:
+        pytest.skip("mounting a tmpfs needs root")
+    from conftest import serve
+    mounted = []
+
+    def setup(srv):
+        for d in ("up", "up-ext"):
+            os.makedirs(srv.path(d), mode=0o755)
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "noexec,mode=755,size=4m", "tmpfs", srv.path(d)],
+                           check=True)
+            mounted.append(srv.path(d))
+
+    servers = serve(NOEXEC_CONF, setup=setup)
+    try:
+        yield next(servers)
+    finally:
+        for path in mounted:
+            subprocess.run(["umount", path], check=True)
+        for _ in servers:  # stops the server and checks that nothing was left running
+            pass
+
+
+@pytest.mark.parametrize("d,name,content,mode", [
+    ("up", "hello.cgi", f"#!/bin/sh\n{HELLO}\n", 0o755),
+    ("up-ext", "hello.py", "print('Content-Type: text/plain\\n\\nran')\n", 0o644),
+], ids=["shebang", "by-extension"])
+def test_script_on_a_noexec_mount_is_refused(noexec_server, d, name, content, mode):
+    srv = noexec_server
+    path = srv.write_script(f"{d}/{name}", content, mode=mode)
+    mark = srv.log_mark()
+    status, _, _ = srv.get(f"/{d}/{name}")
+    assert status == 403
+    lines = [l for l in srv.log_since(mark).splitlines() if "CPPCGI0" in l]
+    assert len(lines) == 1, lines
+    assert (f"CPPCGI0326: '{path}' is on a file system mounted noexec (at {srv.path(d)}), where nothing may be "
+            f"executed, so it is not run as a script either; fix: ") in lines[0], lines[0]
+    assert f"mount -o remount,exec {srv.path(d)}" in lines[0]
+    # The same file elsewhere runs: the mount is what refuses it.
+    shutil.copy2(path, srv.path("cgi-bin", name))
+    if d == "up":
+        assert srv.get(f"/cgi-bin/{name}")[:3:2] == (200, b"ran\n")
+
+
+def test_binary_on_a_noexec_mount_is_refused(noexec_server):
+    srv = noexec_server
+    path = srv.path("up", "true")
+    shutil.copy2("/bin/true", path)
+    mark = srv.log_mark()
+    assert srv.get("/up/true")[0] == 403
+    srv.wait_for_log(mark, r"CPPCGI0326: '%s' is on a file system mounted noexec" % path)
+
+
+def test_doctor_names_the_noexec_mount(noexec_server):
+    from test_doctor import doctor
+    srv = noexec_server
+    path = srv.write_script("up/doc.cgi", f"#!/bin/sh\n{HELLO}\n")
+    rc, out = doctor(path)
+    assert rc == 1, out
+    assert f"CPPCGI0326" in out and f"mounted noexec (at {srv.path('up')})" in out, out

@@ -13,6 +13,11 @@ const Identity kWwwData{kWww, kWww, {}};
 
 FileFacts File(uint32_t perm, uint32_t uid = 1000, uint32_t gid = 1000) { return {S_IFREG | perm, uid, gid}; }
 FileFacts Dir(uint32_t perm, uint32_t uid = 1000, uint32_t gid = 1000) { return {S_IFDIR | perm, uid, gid}; }
+FileFacts OnNoexec(FileFacts f) {
+  f.noexec_mount = true;
+  f.mount_point = "/srv/uploads";
+  return f;
+}
 
 struct FileCase {
   const char* name;
@@ -74,7 +79,11 @@ INSTANTIATE_TEST_SUITE_P(
         FileCase{"not executable, checks off", File(0644), Dir(0755), Off(), true, CheckId::kNotExecutable, 500},
         FileCase{"interpreter by extension needs no x", File(0644), Dir(0755), Default(), false, std::nullopt, 0},
         FileCase{"owner required and matches", File(0755, 1000), Dir(0755), Owner(1000), true, std::nullopt, 0},
-        FileCase{"owner required, other owner", File(0755, 1001), Dir(0755), Owner(1000), true, CheckId::kOwner, 403}),
+        FileCase{"owner required, other owner", File(0755, 1001), Dir(0755), Owner(1000), true, CheckId::kOwner, 403},
+        FileCase{"noexec mount", OnNoexec(File(0755)), Dir(0755), Default(), true, CheckId::kNoexecMount, 403},
+        FileCase{"noexec mount, checks off", OnNoexec(File(0755)), Dir(0755), Off(), true, CheckId::kNoexecMount, 403},
+        FileCase{"noexec mount, by extension", OnNoexec(File(0644)), Dir(0755), Default(), false, CheckId::kNoexecMount,
+                 403}),
     [](const ::testing::TestParamInfo<FileCase>& param_info) {
       std::string n = param_info.param.name;
       for (char& ch : n) {
@@ -82,6 +91,15 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return n;
     });
+
+TEST(ScriptCheckTest, NoexecNamesTheMountPointAndTheFix) {
+  auto r = CheckScriptFile("/srv/uploads/x.cgi", OnNoexec(File(0755)), Dir(0755), kWwwData, Default(), true);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(LogId(r->id), "CPPCGI0326");
+  EXPECT_EQ(r->problem, "'/srv/uploads/x.cgi' is on a file system mounted noexec (at /srv/uploads), where nothing may "
+                        "be executed, so it is not run as a script either");
+  EXPECT_NE(r->fix.find("mount -o remount,exec /srv/uploads"), std::string::npos);
+}
 
 TEST(ScriptCheckTest, RootIdentityNeedsSomeExecBit) {
   Identity root{0, 0, {}};
