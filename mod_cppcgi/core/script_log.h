@@ -4,12 +4,18 @@
 //   %% [Wed Jun 19 10:53:21 1996] POST /cgi-bin/x.py?a=1 HTTP/1.1
 //   %% 500 /usr/lib/cgi-bin/x.py
 //   %request              (or %error and the reason, when it never ran)
-//   Host: ...             request headers, then a blank line and the start
-//                         of the body (ScriptLogBuffer bytes), if any
+//   Host: ...             request headers, then for a POST or PUT a blank
+//                         line and the start of the body (ScriptLogBuffer
+//                         bytes, up to a NUL byte), if any
 //   %response
 //   ...                   why it failed
-//   %stdout               what the script wrote before it failed, if anything
-//   %stderr               the last lines of its stderr, if any
+//   %stdout               everything the script wrote to stdout, if anything
+//   %stderr               everything it wrote to stderr, if anything
+//
+// As in mod_cgi, the script's output is written as it came, so that entries
+// are as large as mod_cgi's and a log fills as it does; the one change is
+// that a line of it that starts with '%' gets a space before it, so that it
+// cannot pass for an entry's or a section's first line.
 #pragma once
 
 #include <cstdint>
@@ -35,12 +41,16 @@ struct ScriptLogHead {
   std::string filename;
 };
 
+// What one stream of a failed script's output may add to an entry, at most
+// (mod_cgi has no bound; the file's ScriptLogLength is still the limit).
+inline constexpr int64_t kMaxScriptLogStream = 16 << 20;
+
 struct ScriptLogRun {
   std::vector<std::pair<std::string, std::string>> request_headers;
-  std::string body;                   // the first ScriptLogBuffer bytes of the request body
-  std::string failure;                // why the response failed
-  std::vector<std::string> stdout_lines;  // header lines the script sent before failing
-  std::vector<std::string> stderr_lines;
+  std::string body;         // the first ScriptLogBuffer bytes of the request body
+  std::string failure;      // why the response failed
+  std::string stdout_text;  // what the script wrote to stdout, as it came
+  std::string stderr_text;  // what it wrote to stderr: its lines, each with its \n
 };
 
 // A script refused or never started (not found, a check failed, ...).

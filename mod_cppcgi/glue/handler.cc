@@ -236,11 +236,12 @@ int HandleRequest(request_rec* r) {
   options.suexec = exec_request.suexec.has_value();
   options.stderr_limit = GetDirConfig(r)->settings.stderr_limit.value_or(1 << 20);
   options.keep_body_bytes = ScriptLogBodyBytes(r);
+  options.keep_output_bytes = ScriptLogOutputBytes(r);
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
   if (status < 400 || run.failure().empty()) return status;
   std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
-  ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.header_lines(), tail});
+  ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.output_kept(), run.stderr_kept()});
   if (ErrorPageOn(r)) {
     return SendErrorPage(r, {status, r->filename, run.failure(), "", run.ExitDescription(), std::move(tail),
                              std::move(spawn.env)});

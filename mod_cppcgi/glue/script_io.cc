@@ -148,10 +148,9 @@ void ScriptRun::KeepBodyHead(std::string_view data) {
   if (body_head_.size() < limit) body_head_.append(data.substr(0, limit - body_head_.size()));
 }
 
-std::vector<std::string> ScriptRun::header_lines() const {
-  std::vector<std::string> out;
-  for (std::string_view line : framer_.lines()) out.emplace_back(line);
-  return out;
+void ScriptRun::KeepForLog(std::string* kept, std::string_view data) const {
+  size_t limit = static_cast<size_t>(opt_.keep_output_bytes);
+  if (kept->size() < limit) kept->append(data.substr(0, limit - kept->size()));
 }
 
 int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body) {
@@ -379,6 +378,10 @@ void ScriptRun::LogStderrLine(std::string_view line) {
 }
 
 void ScriptRun::WriteStderrLine(std::string_view line) {
+  if (opt_.keep_output_bytes > 0) {
+    KeepForLog(&stderr_kept_, line);
+    KeepForLog(&stderr_kept_, "\n");
+  }
   constexpr size_t kTailLines = 20;
   constexpr size_t kTailLineBytes = 1000;
   stderr_tail_.emplace_back(line.substr(0, kTailLineBytes));
@@ -596,6 +599,8 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       (void)::fcntl(stdout_r_.get(), F_SETPIPE_SZ, kGrownPipeSize);
     }
     if (first_byte_ == 0) first_byte_ = apr_time_now();
+    // Until a response starts, the run may still fail: ScriptLog shows what it wrote.
+    if (phase_ != Phase::kBody && opt_.keep_output_bytes > 0) KeepForLog(&output_kept_, chunk);
     while (phase_ == Phase::kHeaders) {
       size_t used = framer_.Feed(chunk);
       chunk.remove_prefix(used);

@@ -30,6 +30,8 @@ struct ScriptRunOptions {
   apr_bucket_brigade* collect_into = nullptr;
   int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
   int64_t keep_body_bytes = 0;     // the start of the request body kept for ScriptLog
+  // For ScriptLog: bytes of stdout (until the response starts) and of stderr kept; 0: none.
+  int64_t keep_output_bytes = 0;
 };
 
 // stdin for a script that gets no request body: /dev/null, opened once per
@@ -49,10 +51,12 @@ class ScriptRun {
   const std::string& failure() const { return failure_; }
   const std::deque<std::string>& stderr_tail() const { return stderr_tail_; }
   std::string ExitDescription() const { return exited_ ? ExitText() : std::string(); }
-  // For ScriptLog: the start of the request body (keep_body_bytes), and the
-  // header lines the script sent before it failed.
+  // For ScriptLog: the start of the request body (keep_body_bytes), and what
+  // the script wrote to stdout before a response started, and to stderr
+  // (keep_output_bytes of each).
   const std::string& body_head() const { return body_head_; }
-  std::vector<std::string> header_lines() const;
+  const std::string& output_kept() const { return output_kept_; }
+  const std::string& stderr_kept() const { return stderr_kept_; }
 
   // `exec_fd`: the checked file to execute (binary or interpreter).
   // `body`: a request body read in advance (see body_spool.h), or not spooled.
@@ -109,6 +113,8 @@ class ScriptRun {
   void LogStderrLine(std::string_view line);
   void WriteStderrLine(std::string_view line);
   void KeepBodyHead(std::string_view data);
+  // Appends what fits of `data` to a ScriptLog copy (keep_output_bytes).
+  void KeepForLog(std::string* kept, std::string_view data) const;
   int PollTimeoutMs(int64_t quiet_ms) const;
   int64_t HeaderTimeLeftMs() const;
   void Failed(std::string reason) {
@@ -174,6 +180,8 @@ class ScriptRun {
   int64_t stderr_logged_ = 0;
   bool held_suexec_notice_ = false;  // the wrapper's stderr line, until the run shows it was a refusal
   std::string body_head_;            // the start of the request body, for ScriptLog
+  std::string output_kept_;          // stdout before the response started, for ScriptLog
+  std::string stderr_kept_;          // stderr lines, for ScriptLog
   int body_error_ = OK;
 };
 

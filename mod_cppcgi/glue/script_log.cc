@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/unique_fd.h"
@@ -50,6 +51,13 @@ void Append(request_rec* r, const std::string& entry) {
 int64_t ScriptLogBodyBytes(request_rec* r) {
   if (!Settings(r).script_log) return 0;
   return Settings(r).script_log_buffer.value_or(kDefaultScriptLogBuffer);
+}
+
+int64_t ScriptLogOutputBytes(request_rec* r) {
+  if (!Settings(r).script_log) return 0;
+  // No entry can be written once the file is larger than ScriptLogLength.
+  return std::clamp<int64_t>(Settings(r).script_log_length.value_or(kDefaultScriptLogLength), 0,
+                             kMaxScriptLogStream);
 }
 
 void ScriptLogError(request_rec* r, int status, std::string_view error) {

@@ -12,6 +12,8 @@ namespace cppcgi {
 
 // Bytes of the request body to keep for an entry: 0 when ScriptLog is off.
 int64_t ScriptLogBodyBytes(request_rec* r);
+// Bytes of each of stdout and stderr to keep for an entry: 0 when ScriptLog is off.
+int64_t ScriptLogOutputBytes(request_rec* r);
 
 // A request refused or failed before its script ran.
 void ScriptLogError(request_rec* r, int status, std::string_view error);

@@ -116,3 +116,103 @@ def test_unwritable_log_loses_only_the_entry(fresh_server):
 def test_bad_values_are_refused_at_config_check(server, line, needle):
     code, out = server.config_test(server.config_text() + line + "\n")
     assert code != 0 and needle in out, out
+
+
+# -- the same entries as mod_cgi's -----------------------------------------------------------------
+# Malformed output: a header, a line that is not one, the end of the
+# header section, then 1 KiB, in one write.
+BAD_1K = """#!/usr/bin/python3
+import sys
+sys.stdout.write("Content-Type: text/plain\\nthis is not a header\\n\\n" +
+                 "".join("line %04d of the output, padded to 32\\n" % i for i in range(32)))
+"""
+
+
+def _pair(conf):
+    """Apache with mod_cgi and Apache with mod_cppcgi, the same ScriptLog config and bad script."""
+    from conftest import MPM
+    from httpd_server import MODULES_DIR, HttpdServer
+    servers = []
+    for module in ("cgi", "ours"):
+        srv = HttpdServer(mpm=MPM, log_level="warn")
+        os.chmod(srv.path("logs"), 0o777)
+        srv.write_script("cgi-bin/bad1k.py", BAD_1K)
+        if module == "cgi":
+            srv.module_lines = [f'LoadModule cgi_module "{MODULES_DIR}/mod_cgi.so"']
+        srv.extra_conf = f'ScriptAlias /cgi-bin/ "{srv.root}/cgi-bin/"\n' + conf
+        servers.append(srv)
+    try:
+        for srv in servers:
+            srv.start()
+    except Exception:
+        for srv in servers:
+            srv.stop()
+            srv.cleanup()
+        raise
+    return servers
+
+
+def _stop(servers):
+    for srv in servers:
+        left = srv.stop()
+        srv.cleanup()
+        assert not left, left
+
+
+def _sections(entry, port):
+    """An entry's sections by name, Host's port and the time left out."""
+    entry = entry.replace(f"127.0.0.1:{port}", "127.0.0.1:PORT")
+    parts = re.split(r"(?m)^(%request|%response|%stdout|%stderr)\n", entry)
+    sections = {"head": re.sub(r"\[[^]]*\]", "[TIME]", parts[0])}
+    for name, text in zip(parts[1::2], parts[2::2]):
+        sections[name] = text
+    return sections
+
+
+@pytest.mark.parametrize("method,body_size", [("GET", 0), ("POST", 1023), ("POST", 1024), ("POST", 1025)])
+def test_entries_are_mod_cgis_for_the_same_request(method, body_size):
+    cgi, ours = _pair("ScriptLog logs/cgi.log\n")
+    try:
+        body = bytes(ord("a") + i % 26 for i in range(body_size)) if body_size else None
+        got = []
+        for srv in (cgi, ours):
+            before = _entries(srv)
+            assert srv.request(method, "/cgi-bin/bad1k.py?q=1", body=body)[0] == 500
+            [entry] = _new(srv, before)
+            got.append(_sections(entry, srv.port))
+        theirs, mine = got
+        assert mine["head"].replace(ours.root, "ROOT") == theirs["head"].replace(cgi.root, "ROOT")
+        # The request headers and the body's first ScriptLogBuffer (1024) bytes, byte for byte.
+        assert mine["%request"] == theirs["%request"]
+        if body_size:
+            assert theirs["%request"].endswith("\n" + body[:1024].decode() + "\n")
+        # All of the output: mod_cgi shows what followed the malformed line (the line itself goes in
+        # %response), mod_cppcgi all of it.
+        assert theirs["%response"] == "this is not a header\n"
+        assert mine["%response"].startswith("malformed header line from the script")
+        assert mine["%stdout"] == "Content-Type: text/plain\nthis is not a header\n" + theirs["%stdout"]
+        assert theirs["%stdout"].count("padded to 32") == 32
+        assert abs(sum(map(len, mine.values())) - sum(map(len, theirs.values()))) < 120
+    finally:
+        _stop([cgi, ours])
+
+
+def test_the_log_fills_as_mod_cgis_does():
+    # Each entry is about 1.4 KiB: both write entries until the file is
+    # larger than 4000 bytes, the same number of them, then nothing more.
+    cgi, ours = _pair("ScriptLog logs/cgi.log\nScriptLogLength 4000\n")
+    try:
+        sizes = []
+        for srv in (cgi, ours):
+            for _ in range(6):
+                assert srv.get("/cgi-bin/bad1k.py")[0] == 500
+            size = os.path.getsize(srv.path("logs", "cgi.log"))
+            assert size > 4000
+            assert srv.get("/cgi-bin/bad1k.py")[0] == 500
+            assert os.path.getsize(srv.path("logs", "cgi.log")) == size  # nothing after the limit
+            sizes.append((len(_entries(srv)), size))
+        (theirs, their_size), (mine, my_size) = sizes
+        assert mine == theirs == 3, sizes
+        assert abs(my_size - their_size) < 4 * 120, sizes
+    finally:
+        _stop([cgi, ours])
