@@ -87,7 +87,7 @@ def make_server(**kw):
     for d in ("exec", "noexec", "nopathinfo", "slow"):
         srv.add_dir(d, scripts)
         # AddHandler cgi-script .cgi: the same script under a .cgi name.
-        shutil.copy2(os.path.join(scripts, "env.py"), srv.path(d, "env.cgi"))
+        shutil.copy2(srv.path(d, "env.py"), srv.path(d, "env.cgi"))  # add_dir has fixed its mode
     os.makedirs(srv.path("cgi-bin", "a-directory"), mode=0o755)
     srv.extra_conf = site_conf(srv.root) + kw.get("extra_conf", "")
     return srv
