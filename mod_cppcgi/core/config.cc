@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <string>
 
@@ -63,6 +64,20 @@ CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text,
   return n;
 }
 
+StatusOr<PermissionMode> ParsePermissionMode(std::string_view directive, std::string_view value) {
+  for (PermissionMode m : {PermissionMode::kOn, PermissionMode::kOff, PermissionMode::kWarn, PermissionMode::kStrict}) {
+    std::string_view name = PermissionModeName(m);
+    if (value.size() == name.size() &&
+        std::equal(value.begin(), value.end(), name.begin(),
+                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                               std::tolower(static_cast<unsigned char>(b)); }))
+      return m;
+  }
+  return Bad(directive, value,
+             "On (refuse what others can write, and set-id scripts; run what only the file's group can write, "
+             "with a warning), Strict (refuse that too), Warn (refuse none of it, warn about all) or Off");
+}
+
 StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_view value) {
   constexpr std::string_view kAccepted = "an absolute path such as /usr/bin/python3";
   if (value.empty() || value[0] != '/' || value.size() > 4095 || value.find('\0') != std::string_view::npos ||
@@ -92,7 +107,7 @@ ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   DirSettings out;
   out.idle_timeout_ms = Pick(parent.idle_timeout_ms, child.idle_timeout_ms);
-  out.check_permissions = Pick(parent.check_permissions, child.check_permissions);
+  out.permissions = Pick(parent.permissions, child.permissions);
   out.allowed_interpreters = Pick(parent.allowed_interpreters, child.allowed_interpreters);
   out.interpreters = parent.interpreters;
   for (const auto& [ext, path] : child.interpreters) out.interpreters[ext] = path;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/script_check.h"
 #include "core/status.h"
 
 namespace cppcgi {
@@ -58,6 +59,9 @@ struct ServerSettings {
   std::optional<int> script_log_buffer;   // ScriptLogBuffer
 };
 
+// CppCgiPermissionCheck's value: On, Off, Warn or Strict (any case).
+StatusOr<PermissionMode> ParsePermissionMode(std::string_view directive, std::string_view value);
+
 // An absolute path without NUL, "..", or empty components (for interpreters).
 StatusOr<std::string> ParseAbsolutePath(std::string_view directive, std::string_view value);
 
@@ -67,7 +71,7 @@ StatusOr<std::string> ParseExtension(std::string_view directive, std::string_vie
 struct DirSettings {
   // CppCgiIdleTimeout / CGIScriptTimeout / CGIDScriptTimeout; 0: the Timeout directive
   std::optional<int64_t> idle_timeout_ms;
-  std::optional<bool> check_permissions;   // CppCgiPermissionCheck
+  std::optional<PermissionMode> permissions;  // CppCgiPermissionCheck
   std::optional<std::vector<std::string>> allowed_interpreters;  // CppCgiAllowInterpreter
   std::map<std::string, std::string> interpreters;  // CppCgiInterpreter .ext /path (merged per extension)
   std::optional<uint32_t> script_owner;    // CppCgiScriptOwner (uid)

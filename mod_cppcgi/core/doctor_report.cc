@@ -36,7 +36,7 @@ std::string FormatDoctorReport(const DoctorReport& r) {
   out += Line("user", r.user);
   if (d.idle_timeout_ms) out += Line("idle-timeout-ms", std::to_string(*d.idle_timeout_ms));
   if (d.max_run_time_ms) out += Line("max-run-time-ms", std::to_string(*d.max_run_time_ms));
-  if (d.check_permissions) out += Line("permission-check", *d.check_permissions ? "on" : "off");
+  if (d.permissions) out += Line("permission-check", PermissionModeName(*d.permissions));
   if (d.allowed_interpreters) {
     out += Line("allow-interpreters", "");
     for (const auto& p : *d.allowed_interpreters) out += Line("allow-interpreter", p);
@@ -80,7 +80,9 @@ StatusOr<DoctorReport> ParseDoctorReport(std::string_view output) {
     } else if (key == "max-run-time-ms") {
       ok = Number(value, &d.max_run_time_ms.emplace());
     } else if (key == "permission-check") {
-      d.check_permissions = value == "on";
+      auto mode = ParsePermissionMode("permission-check", value);
+      ok = mode.ok();
+      if (ok) d.permissions = *mode;
     } else if (key == "allow-interpreters") {
       d.allowed_interpreters.emplace();
     } else if (key == "allow-interpreter") {
@@ -120,7 +122,7 @@ std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
   out.push_back("CppCgiIdleTimeout: " + (d.idle_timeout_ms.value_or(0) > 0 ? Ms(*d.idle_timeout_ms)
                                                                           : std::string("the Timeout directive")));
   out.push_back("CppCgiMaxRunTime: " + (d.max_run_time_ms ? Ms(*d.max_run_time_ms) : std::string("no limit")));
-  out.push_back(std::string("CppCgiPermissionCheck: ") + (d.check_permissions.value_or(true) ? "On" : "Off"));
+  out.push_back(std::string("CppCgiPermissionCheck: ") + PermissionModeName(d.permissions.value_or(PermissionMode::kOn)));
   std::string allowed = "any";
   if (d.allowed_interpreters) {
     allowed.clear();

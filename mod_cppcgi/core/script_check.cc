@@ -37,6 +37,50 @@ Refusal Make(CheckId id, int status, std::string problem, std::string fix) {
   return Refusal{id, status, std::move(problem), std::move(fix)};
 }
 
+// FNV-1a over the file's identity and state and the check: the key under
+// which a warning is said once.
+uint64_t OnceKey(const FileFacts& f, CheckId id) {
+  uint64_t h = 1469598103934665603ull;
+  for (uint64_t v : {f.dev, f.ino, static_cast<uint64_t>(f.ctime_ns), static_cast<uint64_t>(id)}) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  }
+  return h | 1;  // never 0, the empty slot of the once-table
+}
+
+// A permission problem in `file`: refused, let run with a warning, or let
+// be, as CppCgiPermissionCheck says. `group_only`: only the file's group, not
+// others, can do what is wrong (On lets such a file run).
+void Judge(const CheckPolicy& policy, bool group_only, const FileFacts& file, Refusal refusal,
+           std::vector<Refusal>* out, std::vector<Warning>* warnings) {
+  switch (policy.permissions) {
+    case PermissionMode::kOff:
+      return;
+    case PermissionMode::kStrict:
+      if (group_only) refusal.fix += " (or CppCgiPermissionCheck On, which runs it and warns once)";
+      out->push_back(std::move(refusal));
+      return;
+    case PermissionMode::kOn:
+      if (!group_only) {
+        out->push_back(std::move(refusal));
+        return;
+      }
+      break;
+    case PermissionMode::kWarn:
+      break;
+  }
+  if (warnings == nullptr) return;
+  if (group_only && policy.permissions == PermissionMode::kOn) refusal.fix += " (or CppCgiPermissionCheck Strict, to refuse it)";
+  uint64_t key = OnceKey(file, refusal.id);
+  std::string why = policy.permissions == PermissionMode::kWarn
+                        ? "; it runs, because CppCgiPermissionCheck is Warn here"
+                        : "; it runs: CppCgiPermissionCheck On lets run what only a file's group can write, "
+                          "and says so once per file";
+  warnings->push_back(Warning{Make(CheckId::kPermissionRisk, 0, refusal.problem + why, refusal.fix), key});
+}
+
 }  // namespace
 
 std::string LogId(CheckId id) {
@@ -45,11 +89,26 @@ std::string LogId(CheckId id) {
   return buf;
 }
 
+const char* PermissionModeName(PermissionMode mode) {
+  switch (mode) {
+    case PermissionMode::kOff:
+      return "Off";
+    case PermissionMode::kWarn:
+      return "Warn";
+    case PermissionMode::kOn:
+      return "On";
+    case PermissionMode::kStrict:
+      return "Strict";
+  }
+  return "On";
+}
+
 bool CanExecute(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IXUSR, S_IXGRP, S_IXOTH); }
 bool CanRead(const FileFacts& f, const Identity& who) { return HasBit(f, who, S_IRUSR, S_IRGRP, S_IROTH); }
 
 std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& script, const FileFacts& dir,
-                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
+                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit,
+                                        std::vector<Warning>* warnings) {
   std::vector<Refusal> out;
   std::string p = Quoted(path);
   if (!S_ISREG(script.mode)) {
@@ -68,29 +127,40 @@ std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& 
                        "move the script to a file system mounted with exec; or, if programs are meant to run from "
                        "there, remount it without noexec (mount -o remount,exec " + mount + ", and in /etc/fstab)"));
   }
-  if (policy.check_permissions) {
-    if ((script.mode & (S_ISUID | S_ISGID)) != 0) {
-      out.push_back(Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",
-                         "remove the bits: chmod ug-s " + std::string(path)));
-    }
-    if ((script.mode & (S_IWGRP | S_IWOTH)) != 0) {
-      out.push_back(Make(CheckId::kWritable, kForbidden,
-                         p + " is writable by " + ((script.mode & S_IWOTH) ? "others" : "its group") + " (mode " +
-                             Octal(script.mode) + ")",
-                         "chmod go-w " + std::string(path) + " (or CppCgiPermissionCheck Off for this directory)"));
-    }
-    if ((dir.mode & (S_IWGRP | S_IWOTH)) != 0) {  // sticky or not: others could add scripts
-      out.push_back(Make(CheckId::kDirWritable, kForbidden,
-                         "the directory of " + p + " is writable by " + ((dir.mode & S_IWOTH) ? "others" : "its group") +
-                             " (mode " + Octal(dir.mode) + "), so anyone in it can replace the script",
-                         "chmod go-w on the script's directory (or CppCgiPermissionCheck Off for this directory)"));
-    }
-    if (policy.required_owner && script.uid != *policy.required_owner) {
-      out.push_back(Make(CheckId::kOwner, kForbidden,
-                         p + " is owned by uid " + std::to_string(script.uid) + ", not by the required uid " +
-                             std::to_string(*policy.required_owner),
-                         "chown the script to the user named by CppCgiScriptOwner"));
-    }
+  if ((script.mode & (S_ISUID | S_ISGID)) != 0) {
+    Judge(policy, false, script,
+          Make(CheckId::kSetId, kForbidden, p + " is setuid or setgid (mode " + Octal(script.mode) + ")",
+               "remove the bits: chmod ug-s " + std::string(path)),
+          &out, warnings);
+  }
+  if ((script.mode & (S_IWGRP | S_IWOTH)) != 0) {
+    bool others = (script.mode & S_IWOTH) != 0;
+    Judge(policy, !others, script,
+          Make(CheckId::kWritable, kForbidden,
+               p + " is writable by " + (others ? "others" : "its group (gid " + std::to_string(script.gid) + ")") +
+                   " (mode " + Octal(script.mode) + "): " + (others ? "any user" : "anyone in that group") +
+                   " can change what runs as the server's user",
+               std::string(others ? "chmod go-w " : "chmod g-w ") + std::string(path) +
+                   (others ? " (or CppCgiPermissionCheck Off for this directory)" : "")),
+          &out, warnings);
+  }
+  if ((dir.mode & (S_IWGRP | S_IWOTH)) != 0) {  // sticky or not: others could add scripts
+    bool others = (dir.mode & S_IWOTH) != 0;
+    Judge(policy, !others, dir,
+          Make(CheckId::kDirWritable, kForbidden,
+               "the directory of " + p + " is writable by " +
+                   (others ? "others" : "its group (gid " + std::to_string(dir.gid) + ")") + " (mode " +
+                   Octal(dir.mode) + "), so " + (others ? "any user" : "anyone in that group") +
+                   " can replace the script",
+               std::string(others ? "chmod go-w" : "chmod g-w") + " on the script's directory" +
+                   (others ? " (or CppCgiPermissionCheck Off for this directory)" : "")),
+          &out, warnings);
+  }
+  if (policy.permissions != PermissionMode::kOff && policy.required_owner && script.uid != *policy.required_owner) {
+    out.push_back(Make(CheckId::kOwner, kForbidden,
+                       p + " is owned by uid " + std::to_string(script.uid) + ", not by the required uid " +
+                           std::to_string(*policy.required_owner),
+                       "chown the script to the user named by CppCgiScriptOwner"));
   }
   if (needs_exec_bit && !CanExecute(script, who)) {
     out.push_back(Make(CheckId::kNotExecutable, kBroken,
@@ -101,8 +171,9 @@ std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& 
 }
 
 std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
-                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit) {
-  auto all = CheckScriptFileAll(path, script, dir, who, policy, needs_exec_bit);
+                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit,
+                                       std::vector<Warning>* warnings) {
+  auto all = CheckScriptFileAll(path, script, dir, who, policy, needs_exec_bit, warnings);
   if (all.empty()) return std::nullopt;
   return std::move(all.front());
 }
@@ -145,7 +216,7 @@ std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& sheban
 
 std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::string_view interpreter,
                                         const FileFacts* facts, int open_errno, const Identity& who,
-                                        const CheckPolicy& policy) {
+                                        const CheckPolicy& policy, std::vector<Warning>* warnings) {
   std::string p = Quoted(script_path);
   std::string i = Quoted(interpreter);
   if (!policy.allowed_interpreters.empty() &&
@@ -171,10 +242,14 @@ std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::strin
                 "the interpreter " + i + " named by " + p + " is not executable by uid " + std::to_string(who.uid),
                 "chmod 755 " + std::string(interpreter) + ", or correct the #! line");
   }
-  if (policy.check_permissions && (facts->mode & S_IWOTH) != 0) {
-    return Make(CheckId::kInterpreterWritable, kForbidden,
-                "the interpreter " + i + " named by " + p + " is writable by others (mode " + Octal(facts->mode) + ")",
-                "chmod o-w " + std::string(interpreter));
+  if ((facts->mode & S_IWOTH) != 0) {
+    std::vector<Refusal> refused;
+    Judge(policy, false, *facts,
+          Make(CheckId::kInterpreterWritable, kForbidden,
+               "the interpreter " + i + " named by " + p + " is writable by others (mode " + Octal(facts->mode) + ")",
+               "chmod o-w " + std::string(interpreter)),
+          &refused, warnings);
+    if (!refused.empty()) return std::move(refused.front());
   }
   return std::nullopt;
 }

@@ -22,6 +22,11 @@ struct FileFacts {
   uint32_t mode = 0;  // st_mode
   uint32_t uid = 0;
   uint32_t gid = 0;
+  // Which file, in which state (st_dev, st_ino, st_ctime): a warning is said
+  // once per file, and again once the file is changed.
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  int64_t ctime_ns = 0;
   bool noexec_mount = false;  // its file system is mounted noexec (scripts only)
   std::string mount_point{};  // where that file system is mounted, if known
 };
@@ -33,8 +38,18 @@ struct Identity {
   std::vector<uint32_t> groups;  // supplementary groups
 };
 
+// CppCgiPermissionCheck. Strict refuses a script or directory that its
+// group or others can write, a set-id script and an interpreter others can
+// write. On (the default) refuses the same, except what only the file's
+// group can write: that runs, with a warning once per file. Warn refuses
+// none of it and warns about all of it; Off neither refuses nor warns.
+enum class PermissionMode { kOff, kWarn, kOn, kStrict };
+
+// "On", "Off", "Warn", "Strict": as the directive takes it.
+const char* PermissionModeName(PermissionMode mode);
+
 struct CheckPolicy {
-  bool check_permissions = true;            // CppCgiPermissionCheck
+  PermissionMode permissions = PermissionMode::kOn;  // CppCgiPermissionCheck
   std::optional<uint32_t> required_owner;   // CppCgiScriptOwner
   std::vector<std::string> allowed_interpreters;  // CppCgiAllowInterpreter; empty: any
 };
@@ -67,6 +82,7 @@ enum class CheckId {
   kSuexecByExtension = 324,     // suEXEC: CppCgiInterpreter cannot apply
   kSuexecWrapperMissing = 325,  // suEXEC: the wrapper cannot be opened
   kNoexecMount = 326,           // the script's file system is mounted noexec
+  kPermissionRisk = 327,        // a warning: a permission problem that is let run
 };
 
 struct Refusal {
@@ -74,6 +90,14 @@ struct Refusal {
   int http_status;      // 403 or 500
   std::string problem;  // what is wrong, naming the file
   std::string fix;      // what to do about it
+};
+
+// A permission problem that CppCgiPermissionCheck lets run (On: what only a
+// group can write; Warn: all of them): said once per file (`once_key`, from
+// the file's identity and state and what is wrong).
+struct Warning {
+  Refusal what;  // id kPermissionRisk; http_status 0
+  uint64_t once_key = 0;
 };
 
 // "CPPCGI0307" for CheckId::kCrlf.
@@ -84,11 +108,14 @@ bool CanRead(const FileFacts& f, const Identity& who);
 
 // File-level checks on the script and its directory. `needs_exec_bit` is
 // false when the interpreter comes from the configuration (by extension).
+// What the policy lets run with a warning is added to `warnings`, if given.
 std::optional<Refusal> CheckScriptFile(std::string_view path, const FileFacts& script, const FileFacts& dir,
-                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit);
+                                       const Identity& who, const CheckPolicy& policy, bool needs_exec_bit,
+                                       std::vector<Warning>* warnings = nullptr);
 // The same checks, every failing one (for cppcgi-doctor), in the same order.
 std::vector<Refusal> CheckScriptFileAll(std::string_view path, const FileFacts& script, const FileFacts& dir,
-                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit);
+                                        const Identity& who, const CheckPolicy& policy, bool needs_exec_bit,
+                                        std::vector<Warning>* warnings = nullptr);
 
 // What the first line says (`shebang` from ParseShebang).
 std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& shebang);
@@ -97,7 +124,7 @@ std::optional<Refusal> CheckShebang(std::string_view path, const Shebang& sheban
 // could not be opened; `open_errno` then says why.
 std::optional<Refusal> CheckInterpreter(std::string_view script_path, std::string_view interpreter,
                                         const FileFacts* facts, int open_errno, const Identity& who,
-                                        const CheckPolicy& policy);
+                                        const CheckPolicy& policy, std::vector<Warning>* warnings = nullptr);
 
 // The interpreter's first bytes (empty if it could not be read): a #! script
 // cannot serve as an interpreter here, since it is run from a descriptor

@@ -1,22 +1,28 @@
 // cppcgi-doctor: says whether a CGI script would run under mod_cppcgi and,
-// if not, every problem found and how to fix it. Built from the same core
-// checks as the module. Run as root, it switches to the user scripts run as
-// (default www-data) so that opening files behaves exactly as in the server.
+// if not, every problem found and how to fix it; over a directory, the same
+// for every script below it (before a swap from mod_cgi, say). Built from
+// the same core checks as the module. Run as root, it switches to the user
+// scripts run as (default www-data) so that opening files behaves exactly as
+// in the server.
 //
-//   cppcgi-doctor [--user NAME] [--no-permission-check] [--allow-interpreter PATH]...
+//   cppcgi-doctor [--user NAME] [--permission-check On|Strict|Warn|Off] [--allow-interpreter PATH]...
 //                 [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks]
-//                 [--suexec [~]USER:GROUP] SCRIPT
-//   cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT
+//                 [--suexec [~]USER:GROUP] SCRIPT|DIRECTORY
+//   cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT|DIRECTORY
 //
 // With --config, httpd itself is asked (a configuration test with
 // CPPCGI_DOCTOR_SCRIPT set; see core/doctor_report.h) which per-directory
-// settings apply to SCRIPT, and those are used for the checks instead of the
-// options above; the user is the configuration's User unless --user is given.
-// With --suexec, the script is checked as it would run through the suEXEC
-// wrapper for that identity (SuexecUserGroup USER GROUP, or ~USER for a UserDir).
+// settings apply to each script, and those are used for the checks instead of
+// the options above; the user is the configuration's User unless --user is
+// given. With --suexec, the script is checked as it would run through the
+// suEXEC wrapper for that identity (SuexecUserGroup USER GROUP, or ~USER for a
+// UserDir). A directory's scripts are the files below it with an execute bit
+// and those an --interpreter extension names; only those with a problem or a
+// warning are reported, then a summary.
 //
-// Exit status: 0 if the script would run, 1 if not, 2 for a usage error.
+// Exit status: 0 if every script would run, 1 if one would not, 2 for a usage error.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -24,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -37,17 +44,18 @@
 #include "core/script_check.h"
 #include "core/shebang.h"
 #include "core/unique_fd.h"
+#include "doctor/script_report.h"
 #include "proc/exec_plan.h"
-#include "proc/file_probe.h"
 
 namespace cppcgi {
 namespace {
 
 int Usage(const char* why) {
   std::fprintf(stderr,
-               "cppcgi-doctor: %s\nusage: cppcgi-doctor [--user NAME] [--no-permission-check] "
+               "cppcgi-doctor: %s\nusage: cppcgi-doctor [--user NAME] [--permission-check On|Strict|Warn|Off] "
                "[--allow-interpreter PATH]... [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] "
-               "[--suexec [~]USER:GROUP] SCRIPT\n       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT\n",
+               "[--suexec [~]USER:GROUP] SCRIPT|DIRECTORY\n"
+               "       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT|DIRECTORY\n",
                why);
   return 2;
 }
@@ -131,11 +139,44 @@ StatusOr<std::pair<std::string, int>> AskHttpd(const std::string& httpd, const s
   return std::make_pair(std::move(text), WIFEXITED(status) ? WEXITSTATUS(status) : 128);
 }
 
-void Report(const Refusal& r, int* problems) {
-  ++*problems;
-  std::printf("  problem %d [%s, HTTP %d]: %s\n    fix: %s\n", *problems, LogId(r.id).c_str(), r.http_status,
-              r.problem.c_str(), r.fix.c_str());
+// A file of a tree that could run as a CGI script: one with an execute bit
+// (what mod_cgi could run), or one an --interpreter extension names.
+bool IsCandidate(const struct stat& st, const std::string& path, const std::map<std::string, std::string>& by_ext) {
+  return S_ISREG(st.st_mode) && ((st.st_mode & 0111) != 0 || InterpreterForPath(by_ext, path).has_value());
 }
+
+// Every candidate below `dir`, sorted, symbolic links not followed (at most kMaxFiles).
+constexpr size_t kMaxFiles = 100000;
+void Walk(const std::string& dir, const std::map<std::string, std::string>& by_ext, std::vector<std::string>* out) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    if (out->size() >= kMaxFiles) return;
+    std::string path = dir + (dir == "/" ? "" : "/") + name;
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      Walk(path, by_ext, out);
+    } else if (IsCandidate(st, path, by_ext)) {
+      out->push_back(path);
+    }
+  }
+}
+
+// What is done for one script while still root: httpd's settings for it
+// (--config) and a look at its first line.
+struct Prepared {
+  std::string path;
+  bool root_sees_shebang = false;
+  std::optional<DoctorReport> report;
+};
 
 int Run(int argc, char** argv) {
   std::string user = "www-data";
@@ -143,7 +184,7 @@ int Run(int argc, char** argv) {
   std::string config, httpd = getenv("CPPCGI_HTTPD") ? getenv("CPPCGI_HTTPD") : CPPCGI_DEFAULT_HTTPD;
   ExecRequest req;
   std::map<std::string, std::string> by_extension;
-  std::string owner;
+  std::string owner, target;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&](const char* what) -> const char* { return i + 1 < argc ? argv[++i] : (Usage(what), nullptr); };
@@ -161,7 +202,13 @@ int Run(int argc, char** argv) {
       if (!v) return 2;
       httpd = v;
     } else if (a == "--no-permission-check") {
-      req.policy.check_permissions = false;
+      req.policy.permissions = PermissionMode::kOff;
+    } else if (a == "--permission-check") {
+      const char* v = next("--permission-check needs On, Strict, Warn or Off");
+      if (!v) return 2;
+      auto mode = ParsePermissionMode("--permission-check", v);
+      if (!mode.ok()) return Usage(mode.status().message().c_str());
+      req.policy.permissions = *mode;
     } else if (a == "--allow-interpreter") {
       const char* v = next("--allow-interpreter needs a path");
       if (!v) return 2;
@@ -182,59 +229,78 @@ int Run(int argc, char** argv) {
     } else if (a == "--suexec") {
       const char* v = next("--suexec needs [~]USER:GROUP");
       if (!v) return 2;
-      auto target = ParseSuexecTarget(v);
-      if (!target) return Usage(("--suexec: '" + std::string(v) + "' is not [~]USER:GROUP of known names").c_str());
-      req.suexec = *target;
+      auto suexec = ParseSuexecTarget(v);
+      if (!suexec) return Usage(("--suexec: '" + std::string(v) + "' is not [~]USER:GROUP of known names").c_str());
+      req.suexec = *suexec;
       req.suexec_wrapper = kSuexecWrapper;
     } else if (!a.empty() && a[0] == '-') {
       return Usage(("unknown option " + a).c_str());
-    } else if (req.path.empty()) {
-      req.path = a;
+    } else if (target.empty()) {
+      target = a;
     } else {
-      return Usage("only one script at a time");
+      return Usage("only one script or directory at a time");
     }
   }
-  if (req.path.empty()) return Usage("no script named");
-  if (req.path[0] != '/') {
+  if (target.empty()) return Usage("no script named");
+  if (target[0] != '/') {
     char cwd[4096];
     if (getcwd(cwd, sizeof cwd) == nullptr) return Usage("cannot resolve a relative path");
-    req.path = std::string(cwd) + "/" + req.path;
+    target = std::string(cwd) + "/" + target;
   }
-  if (!config.empty()) {
-    auto asked = AskHttpd(httpd, config, req.path);
-    if (!asked.ok()) {
-      std::fprintf(stderr, "cppcgi-doctor: %s\n", asked.status().ToString().c_str());
-      return 2;
-    }
-    auto report = ParseDoctorReport(asked->first);
-    if (asked->second != 0) {
-      std::fprintf(stderr, "cppcgi-doctor: %s -f %s -t failed with status %d:\n%s", httpd.c_str(), config.c_str(),
-                   asked->second, asked->first.c_str());
-      return 2;
-    }
-    if (!report.ok()) {
-      std::fprintf(stderr, "cppcgi-doctor: %s (asked %s -f %s -t)\n", report.status().message().c_str(), httpd.c_str(),
-                   config.c_str());
-      return 2;
-    }
-    std::printf("Settings that apply to %s in %s:\n", req.path.c_str(), config.c_str());
-    for (const std::string& line : DescribeDoctorReport(*report)) std::printf("  %s\n", line.c_str());
-    const DirSettings& d = report->settings;
-    req.policy.check_permissions = d.check_permissions.value_or(true);
-    req.policy.allowed_interpreters = d.allowed_interpreters.value_or(std::vector<std::string>{});
-    req.policy.required_owner = d.script_owner;
-    req.follow_symlinks = report->follow_symlinks;
-    by_extension = d.interpreters;
-    if (!user_given && !report->user.empty()) {
-      if (report->user[0] != '#') {
-        user = report->user;
-      } else if (passwd* byid = getpwuid(static_cast<uid_t>(std::strtol(report->user.c_str() + 1, nullptr, 10)))) {
-        user = byid->pw_name;  // "User #33"
-      }  // httpd's built-in "#-1" (no User directive): keep the default
-    }
-    owner.clear();
+  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  struct stat target_st;
+  bool tree = ::stat(target.c_str(), &target_st) == 0 && S_ISDIR(target_st.st_mode);
+  std::vector<std::string> scripts;
+  if (tree) {
+    Walk(target, by_extension, &scripts);
+  } else {
+    scripts.push_back(target);
   }
-  if (!owner.empty()) {
+
+  // As root still: httpd's settings for each script, and its first line.
+  std::vector<Prepared> prepared;
+  for (const std::string& path : scripts) {
+    Prepared p{path, false, std::nullopt};
+    if (!config.empty()) {
+      auto asked = AskHttpd(httpd, config, path);
+      if (!asked.ok()) {
+        std::fprintf(stderr, "cppcgi-doctor: %s\n", asked.status().ToString().c_str());
+        return 2;
+      }
+      auto report = ParseDoctorReport(asked->first);
+      if (asked->second != 0) {
+        std::fprintf(stderr, "cppcgi-doctor: %s -f %s -t failed with status %d:\n%s", httpd.c_str(), config.c_str(),
+                     asked->second, asked->first.c_str());
+        return 2;
+      }
+      if (!report.ok()) {
+        std::fprintf(stderr, "cppcgi-doctor: %s (asked %s -f %s -t)\n", report.status().message().c_str(),
+                     httpd.c_str(), config.c_str());
+        return 2;
+      }
+      p.report = std::move(*report);
+    }
+    // A #! script the server's user cannot read is exec'd by the kernel, and
+    // then its interpreter fails to open it; the module only learns that from stderr.
+    if (geteuid() == 0) {
+      UniqueFd peek(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+      char head[kShebangBufferSize];
+      ssize_t n = peek ? ::pread(peek.get(), head, sizeof head, 0) : -1;
+      p.root_sees_shebang =
+          n > 0 && ParseShebang(std::string_view(head, static_cast<size_t>(n))).kind == FileKind::kShebang;
+    }
+    prepared.push_back(std::move(p));
+  }
+  // The user scripts run as: --user, else the configuration's User.
+  if (!user_given && !prepared.empty() && prepared.front().report && !prepared.front().report->user.empty()) {
+    const std::string& configured = prepared.front().report->user;
+    if (configured[0] != '#') {
+      user = configured;
+    } else if (passwd* byid = getpwuid(static_cast<uid_t>(std::strtol(configured.c_str() + 1, nullptr, 10)))) {
+      user = byid->pw_name;  // "User #33"
+    }  // httpd's built-in "#-1" (no User directive): keep the default
+  }
+  if (!owner.empty() && config.empty()) {
     passwd* o = getpwnam(owner.c_str());
     if (o == nullptr) return Usage(("unknown user " + owner).c_str());
     req.policy.required_owner = static_cast<uint32_t>(o->pw_uid);
@@ -242,83 +308,47 @@ int Run(int argc, char** argv) {
   passwd* pw = getpwnam(user.c_str());
   if (pw == nullptr) return Usage(("unknown user " + user).c_str());
   passwd who = *pw;
-  // Run as root, peek at the first line while we still can: a #! script the
-  // server's user cannot read is exec'd by the kernel, and then its
-  // interpreter fails to open it; the module only learns that from stderr.
-  bool root_sees_shebang = false;
-  if (geteuid() == 0) {
-    UniqueFd peek(::open(req.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    char head[kShebangBufferSize];
-    ssize_t n = peek ? ::pread(peek.get(), head, sizeof head, 0) : -1;
-    root_sees_shebang = n > 0 && ParseShebang(std::string_view(head, static_cast<size_t>(n))).kind == FileKind::kShebang;
-  }
   if (!BecomeUser(who)) {
     std::fprintf(stderr, "cppcgi-doctor: cannot switch to user %s: %s\n", user.c_str(), std::strerror(errno));
     return 2;
   }
   req.who = CurrentIdentity();
-  req.interpreter = InterpreterForPath(by_extension, req.path);
-  std::printf("%s, as user %s (uid %u):\n", req.path.c_str(), user.c_str(), req.who.uid);
 
-  // The module stops at the first refusal; here every independent check runs,
-  // on files opened as the server's user would open them.
-  int problems = 0;
-  if (auto blocked = FindUnsearchableDirectory(req.path, req.who)) Report(*blocked, &problems);
-  ExecDecision decision = PrepareExec(req);
-  const auto* refusal = std::get_if<Refusal>(&decision);
-  if (refusal == nullptr && problems == 0 && root_sees_shebang && ::access(req.path.c_str(), R_OK) != 0) {
-    Report(Refusal{CheckId::kNotReadable, 500,
-                   "'" + req.path + "' is a #! script that uid " + std::to_string(req.who.uid) +
-                       " cannot read, so its interpreter cannot read it either",
-                   "chmod a+r " + req.path},
-           &problems);
-    std::printf("  would NOT run: 1 problem\n");
-    return 1;
-  }
-  if (req.suexec && refusal != nullptr) {
-    // The wrapper's checks, in its order: the first that fails is the answer.
-    Report(*refusal, &problems);
-    std::printf("  would NOT run: %d problem%s\n", problems, problems == 1 ? "" : "s");
-    return 1;
-  }
-  if (refusal == nullptr && problems == 0) {
-    if (req.suexec) std::printf("  through suEXEC (its own document root and minimum uid are checked when it runs)\n");
-    std::printf("  would run: ");
-    for (const auto& a : std::get<ExecPlan>(decision).argv) std::printf("%s ", a.c_str());
-    std::printf("\n  OK\n");
-    return 0;
-  }
-  struct stat st, dst;
-  std::string dir = req.path.substr(0, req.path.rfind('/'));
-  UniqueFd fd(::open(req.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (req.follow_symlinks ? 0 : O_NOFOLLOW)));
-  if (fd && ::fstat(fd.get(), &st) == 0 && ::stat(dir.empty() ? "/" : dir.c_str(), &dst) == 0) {
-    FileFacts script = FactsFromStat(st);
-    AddMountFacts(fd.get(), req.path, &script);
-    for (const Refusal& r : CheckScriptFileAll(req.path, script, FactsFromStat(dst), req.who, req.policy, !req.interpreter))
-      Report(r, &problems);
-    char head[kShebangBufferSize];
-    ssize_t n = S_ISREG(st.st_mode) ? ::pread(fd.get(), head, sizeof head, 0) : -1;
-    std::string interpreter = req.interpreter.value_or("");
-    if (n >= 0 && !req.interpreter) {
-      Shebang s = ParseShebang(std::string_view(head, static_cast<size_t>(n)));
-      if (auto r = CheckShebang(req.path, s)) Report(*r, &problems);
-      if (s.kind == FileKind::kShebang) interpreter = s.interpreter;
+  int not_run = 0, warned = 0, fine = 0;
+  for (const Prepared& p : prepared) {
+    ExecRequest one = req;
+    one.path = p.path;
+    std::map<std::string, std::string> extensions = by_extension;
+    std::string settings;
+    if (p.report) {
+      settings = "Settings that apply to " + p.path + " in " + config + ":\n";
+      for (const std::string& line : DescribeDoctorReport(*p.report)) settings += "  " + line + "\n";
+      const DirSettings& d = p.report->settings;
+      one.policy.permissions = d.permissions.value_or(PermissionMode::kOn);
+      one.policy.allowed_interpreters = d.allowed_interpreters.value_or(std::vector<std::string>{});
+      one.policy.required_owner = d.script_owner;
+      one.follow_symlinks = p.report->follow_symlinks;
+      extensions = d.interpreters;
     }
-    if (!interpreter.empty()) {
-      UniqueFd ifd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
-      int err = ifd ? 0 : errno;
-      struct stat ist;
-      bool ok = ifd && ::fstat(ifd.get(), &ist) == 0;
-      FileFacts f = ok ? FactsFromStat(ist) : FileFacts{};
-      if (auto r = CheckInterpreter(req.path, interpreter, ok ? &f : nullptr, err, req.who, req.policy))
-        Report(*r, &problems);
+    one.interpreter = InterpreterForPath(extensions, one.path);
+    ScriptVerdict v = CheckScriptAsServer(one, p.root_sees_shebang);
+    if (v.problems > 0) {
+      ++not_run;
+    } else if (v.warnings > 0) {
+      ++warned;
+    } else {
+      ++fine;
     }
-  } else if (refusal != nullptr && !(problems > 0 && refusal->id == CheckId::kOpenFailed)) {
-    Report(*refusal, &problems);  // could not even open it: what the module says
+    // Over a tree, only the scripts that have something to say.
+    if (tree && v.problems == 0 && v.warnings == 0) continue;
+    std::printf("%s%s, as user %s (uid %u):\n%s", tree ? "" : settings.c_str(), one.path.c_str(), user.c_str(),
+                one.who.uid, v.text.c_str());
   }
-  if (problems == 0 && refusal != nullptr) Report(*refusal, &problems);
-  std::printf("  would NOT run: %d problem%s\n", problems, problems == 1 ? "" : "s");
-  return 1;
+  if (tree) {
+    std::printf("%zu script%s under %s, as user %s: %d would not run, %d would run with warnings, %d fine\n",
+                prepared.size(), prepared.size() == 1 ? "" : "s", target.c_str(), user.c_str(), not_run, warned, fine);
+  }
+  return not_run > 0 ? 1 : 0;
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ ExecRequest BuildExecRequest(request_rec* r) {
   req.path = r->filename;
   // httpd's directory walk has already applied FollowSymLinks/SymLinksIfOwnerMatch.
   req.follow_symlinks = (ap_allow_options(r) & (OPT_SYM_LINKS | OPT_SYM_OWNER)) != 0;
-  req.policy.check_permissions = d.check_permissions.value_or(true);
+  req.policy.permissions = d.permissions.value_or(PermissionMode::kOn);
   req.policy.required_owner = d.script_owner;
   if (d.allowed_interpreters) req.policy.allowed_interpreters = *d.allowed_interpreters;
   req.who = WorkerIdentity();
@@ -212,6 +212,11 @@ int HandleRequest(request_rec* r) {
     return refusal->http_status;
   }
   auto& plan = std::get<ExecPlan>(decision);
+  for (const Warning& w : plan.warnings) {
+    if (!FirstTime(PoolStats(), w.once_key)) continue;  // said once per file, server-wide
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, "%s: %s; fix: %s", LogId(w.what.id).c_str(),
+                  w.what.problem.c_str(), w.what.fix.c_str());
+  }
   if (!AddIndexedQueryArgs(r, &plan.argv)) return HTTP_BAD_REQUEST;
   // A body of unknown length is read first so that CONTENT_LENGTH can be set.
   SpooledBody body;

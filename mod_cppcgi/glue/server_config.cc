@@ -62,8 +62,10 @@ const char* SetCompatTimeout(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
-const char* SetPermissionCheck(cmd_parms*, void* dir, int on) {
-  Dir(dir).check_permissions = on != 0;
+const char* SetPermissionCheck(cmd_parms* cmd, void* dir, const char* arg) {
+  auto mode = ParsePermissionMode(cmd->cmd->name, arg);
+  if (!mode.ok()) return Error(cmd, mode.status());
+  Dir(dir).permissions = *mode;
   return nullptr;
 }
 
@@ -212,9 +214,10 @@ const command_rec kDirectives[] = {
                   "mod_cgi spelling of CppCgiIdleTimeout"),
     AP_INIT_TAKE1("CGIDScriptTimeout", AsCmdFunc(SetCompatTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "mod_cgid spelling of CppCgiIdleTimeout"),
-    AP_INIT_FLAG("CppCgiPermissionCheck", AsCmdFunc(SetPermissionCheck), nullptr, RSRC_CONF | ACCESS_CONF,
-                 "On (default): refuse scripts that are setuid/setgid or writable by group/others, or whose "
-                 "directory is; Off: skip these checks"),
+    AP_INIT_TAKE1("CppCgiPermissionCheck", AsCmdFunc(SetPermissionCheck), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "On (default): refuse set-id scripts and scripts or directories others can write, run what only "
+                  "the file's group can write with a warning; Strict: refuse that too; Warn: refuse none, warn "
+                  "about all; Off: skip these checks"),
     AP_INIT_ITERATE("CppCgiAllowInterpreter", AsCmdFunc(AddAllowedInterpreter), nullptr, RSRC_CONF | ACCESS_CONF,
                     "Absolute paths of the only interpreters #! lines may name here (default: any)"),
     AP_INIT_TAKE2("CppCgiInterpreter", AsCmdFunc(SetInterpreter), nullptr, RSRC_CONF | ACCESS_CONF | OR_OPTIONS,

@@ -20,13 +20,15 @@ Refusal OpenFailed(const std::string& what, int err, int status) {
 // Opens the interpreter (O_PATH) and runs CheckInterpreter on what was
 // opened: the descriptor, or why it may not be used.
 std::variant<UniqueFd, Refusal> OpenCheckedInterpreter(const std::string& script, const std::string& interpreter,
-                                                       const Identity& who, const CheckPolicy& policy) {
+                                                       const Identity& who, const CheckPolicy& policy,
+                                                       std::vector<Warning>* warnings = nullptr) {
   UniqueFd fd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
   int open_errno = fd ? 0 : errno;
   struct stat st;
   bool have_facts = fd && ::fstat(fd.get(), &st) == 0;
   FileFacts facts = have_facts ? FactsFromStat(st) : FileFacts{};
-  if (auto refusal = CheckInterpreter(script, interpreter, have_facts ? &facts : nullptr, open_errno, who, policy))
+  if (auto refusal =
+          CheckInterpreter(script, interpreter, have_facts ? &facts : nullptr, open_errno, who, policy, warnings))
     return *refusal;
   return fd;
 }
@@ -58,7 +60,7 @@ ExecDecision PrepareSuexec(const ExecRequest& req, int dir_fd, const struct stat
   FileFacts dir = FactsFromStat(dir_st);
   Identity as_target{target.uid, target.gid, {}};
   CheckPolicy policy = req.policy;
-  policy.check_permissions = true;
+  policy.permissions = PermissionMode::kStrict;  // the wrapper refuses what its group can write
   if (auto refusal = CheckScriptFile(path, script, dir, as_target, policy, /*needs_exec_bit=*/false)) return *refusal;
   if (auto refusal = CheckSuexecOwnership(path, script, dir, target)) return *refusal;
   // Owned by the target now: this is the owner's execute bit, as the wrapper wants.
@@ -83,7 +85,7 @@ ExecDecision PrepareSuexec(const ExecRequest& req, int dir_fd, const struct stat
                        "' cannot be opened: " + std::strerror(err),
                    "reinstall the wrapper (Debian: apt-get install apache2-suexec-pristine) and restart Apache"};
   }
-  return ExecPlan{std::move(wrapper), SuexecArgv(req.suexec_wrapper, target, base)};
+  return ExecPlan{std::move(wrapper), SuexecArgv(req.suexec_wrapper, target, base), {}};
 }
 
 }  // namespace
@@ -166,7 +168,10 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   AddMountFacts(fd.get(), path, &script);
 
   bool by_extension = req.interpreter.has_value();
-  if (auto refusal = CheckScriptFile(path, script, FactsFromStat(dir_st), req.who, req.policy, !by_extension)) return *refusal;
+  std::vector<Warning> warnings;
+  if (auto refusal =
+          CheckScriptFile(path, script, FactsFromStat(dir_st), req.who, req.policy, !by_extension, &warnings))
+    return *refusal;
 
   std::string interpreter;
   std::string argument;
@@ -179,13 +184,13 @@ ExecDecision PrepareExec(const ExecRequest& req) {
     if (n < 0) return OpenFailed("'" + path + "' for reading", errno, 500);
     Shebang shebang = ParseShebang(std::string_view(head, static_cast<size_t>(n)));
     if (auto refusal = CheckShebang(path, shebang)) return *refusal;
-    if (shebang.kind == FileKind::kElf) return ExecPlan{std::move(fd), {path}};
+    if (shebang.kind == FileKind::kElf) return ExecPlan{std::move(fd), {path}, std::move(warnings)};
     interpreter = shebang.interpreter;
     argument = shebang.argument;
     has_argument = shebang.has_argument;
   } else {
     // Not readable by us: only a binary can run like that; the kernel will tell.
-    return ExecPlan{std::move(fd), {path}};
+    return ExecPlan{std::move(fd), {path}, std::move(warnings)};
   }
 
   if (!CanRead(script, req.who)) {
@@ -194,7 +199,7 @@ ExecDecision PrepareExec(const ExecRequest& req) {
                        " cannot read it",
                    "chmod a+r " + path};
   }
-  auto interp = OpenCheckedInterpreter(path, interpreter, req.who, req.policy);
+  auto interp = OpenCheckedInterpreter(path, interpreter, req.who, req.policy, &warnings);
   if (auto* refusal = std::get_if<Refusal>(&interp)) return std::move(*refusal);
   UniqueFd interp_fd = std::move(std::get<UniqueFd>(interp));
   // Re-open the very file that will be exec'd, for reading (an execute-only binary is skipped).
@@ -205,7 +210,7 @@ ExecDecision PrepareExec(const ExecRequest& req) {
     if (auto refusal = CheckInterpreterKind(path, interpreter, std::string_view(magic, n > 0 ? static_cast<size_t>(n) : 0)))
       return *refusal;
   }
-  ExecPlan plan{std::move(interp_fd), {interpreter}};
+  ExecPlan plan{std::move(interp_fd), {interpreter}, std::move(warnings)};
   if (has_argument) plan.argv.push_back(argument);
   plan.argv.push_back(path);
   return plan;

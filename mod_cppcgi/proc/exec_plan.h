@@ -36,6 +36,7 @@ struct ExecPlan {
   UniqueFd exec_fd;               // what execveat() runs: the binary or the interpreter
   std::vector<std::string> argv;  // complete argv: {script} or {interpreter, [arg,] script}
                                   // or, through suEXEC, {wrapper, uid, gid, script's file name}
+  std::vector<Warning> warnings;  // permission problems let run (to be said once per file)
 };
 
 using ExecDecision = std::variant<ExecPlan, Refusal>;

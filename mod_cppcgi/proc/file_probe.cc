@@ -15,7 +15,10 @@ namespace cppcgi {
 FileFacts FactsFromStat(const struct stat& st) {
   return FileFacts{.mode = static_cast<uint32_t>(st.st_mode),
                    .uid = static_cast<uint32_t>(st.st_uid),
-                   .gid = static_cast<uint32_t>(st.st_gid)};
+                   .gid = static_cast<uint32_t>(st.st_gid),
+                   .dev = static_cast<uint64_t>(st.st_dev),
+                   .ino = static_cast<uint64_t>(st.st_ino),
+                   .ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec};
 }
 
 void AddMountFacts(int fd, std::string_view path, FileFacts* facts) {

@@ -35,6 +35,20 @@ void CountRefusal(SharedStats* s, int check_id) {
   if (s != nullptr && check_id >= 300 && check_id < 300 + static_cast<int>(kCheckIds)) Bump(s->refusals[check_id - 300]);
 }
 
+bool FirstTime(SharedStats* s, uint64_t key) {
+  if (s == nullptr || key == 0) return true;
+  constexpr size_t kProbes = 64;
+  for (size_t i = 0; i < kProbes; ++i) {
+    std::atomic<uint64_t>& slot = s->said_once[(key + i) % kOnceSlots];
+    uint64_t seen = slot.load(std::memory_order_relaxed);
+    if (seen == key) return false;
+    if (seen != 0) continue;
+    if (slot.compare_exchange_strong(seen, key, std::memory_order_relaxed)) return true;
+    if (seen == key) return false;  // another process claimed it for the same key
+  }
+  return true;
+}
+
 int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, int64_t now_us,
                   std::string_view request, std::string_view client) {
   if (s == nullptr) return -1;

@@ -19,6 +19,7 @@
 namespace cppcgi {
 
 inline constexpr size_t kRunningSlots = 1024;  // beyond this, scripts run but are not listed
+inline constexpr size_t kOnceSlots = 4096;     // warnings said once per file (see FirstTime)
 
 inline constexpr uint32_t kEntryFree = 0, kEntryWriting = 1, kEntryListed = 2;
 
@@ -46,6 +47,7 @@ struct SharedStats {
   std::atomic<uint64_t> duration_buckets[kDurationBuckets];
   std::atomic<uint64_t> duration_sum_us;
   RunningEntry running[kRunningSlots];
+  std::atomic<uint64_t> said_once[kOnceSlots];  // keys of what was said once; 0: free
 };
 
 StatusOr<SharedStats*> MapSharedStats();
@@ -54,6 +56,11 @@ inline void Bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::mem
 // Null-safe forms for callers that may run without a pool (tests, -t).
 void CountFailure(SharedStats* s, FailureReason reason);
 void CountRefusal(SharedStats* s, int check_id);  // 300..331; others ignored
+
+// True the first time `key` (never 0) is asked about, server-wide and for
+// the server's life: for what is to be said once (a warning per file). When
+// the table is full, or without a table, every time.
+bool FirstTime(SharedStats* s, uint64_t key);
 
 // A helper started `pid`: counts it and lists it. Returns the table index, or -1 if the table is full.
 int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, int64_t now_us,

@@ -22,6 +22,15 @@ ScriptAlias /chk-off/ "{root}/chk-off/"
 ScriptAlias /chk-owner/ "{root}/chk-owner/"
 ScriptAlias /chk-swap/ "{root}/chk-swap/"
 ScriptAlias /chk-link/ "{root}/chk-link/"
+ScriptAlias /chk-team/ "{root}/chk-team/"
+ScriptAlias /chk-strict/ "{root}/chk-strict/"
+ScriptAlias /chk-warn/ "{root}/chk-warn/"
+<Directory "{root}/chk-strict">
+  CppCgiPermissionCheck Strict
+</Directory>
+<Directory "{root}/chk-warn">
+  CppCgiPermissionCheck Warn
+</Directory>
 <Directory "{root}/chk-link">
   Options +FollowSymLinks
 </Directory>
@@ -49,8 +58,9 @@ ScriptAlias /chk-link/ "{root}/chk-link/"
 def checks_server():
     from conftest import serve
     for srv in serve(CHECKS_CONF, empty_dirs=("chk", "chk-allow", "chk-ext", "chk-off", "chk-owner", "chk-swap",
-                                              "chk-open", "chk-link")):
+                                              "chk-open", "chk-link", "chk-team", "chk-strict", "chk-warn")):
         os.chmod(srv.path("chk-open"), 0o777)  # group/world-writable on purpose
+        os.chmod(srv.path("chk-team"), 0o2775)  # a setgid deploy directory, as teams share them
         yield srv
 
 
@@ -72,7 +82,6 @@ CASES = [
     ("interp-dir", "#!/usr/bin\n", 0o755, "chk", 500, "CPPCGI0312", "is a directory"),
     ("noexec", f"#!/bin/sh\n{HELLO}\n", 0o644, "chk", 500, "CPPCGI0304", "chmod 755"),
     ("writable", f"#!/bin/sh\n{HELLO}\n", 0o757, "chk", 403, "CPPCGI0301", "writable by others"),
-    ("group-writable", f"#!/bin/sh\n{HELLO}\n", 0o775, "chk", 403, "CPPCGI0301", "writable by its group"),
     ("setuid", f"#!/bin/sh\n{HELLO}\n", 0o4755, "chk", 403, "CPPCGI0303", "chmod ug-s"),
     ("dir-writable", f"#!/bin/sh\n{HELLO}\n", 0o755, "chk-open", 403, "CPPCGI0302",
      "directory of"),
@@ -252,7 +261,10 @@ def test_swapped_in_unchecked_binary_never_runs(checks_server):
     ("CppCgiScriptOwner no-such-user-xyz", "CppCgiScriptOwner: 'no-such-user-xyz' is not a known user; expected a "
                                            "user name or #uid"),
     ("CppCgiScriptOwner #abc", "CppCgiScriptOwner: '#abc' is not accepted; expected a user name or #uid"),
-    ("CppCgiPermissionCheck maybe", "CppCgiPermissionCheck must be On or Off"),
+    ("CppCgiPermissionCheck maybe", "CppCgiPermissionCheck: 'maybe' is not accepted; expected On (refuse what "
+                                    "others can write, and set-id scripts; run what only the file's group can write, "
+                                    "with a warning), Strict (refuse that too), Warn (refuse none of it, warn about "
+                                    "all) or Off"),
     ("CppCgiErrorPage yes", "CppCgiErrorPage must be On or Off"),
     ("CppCgiStderrLimit -1", "CppCgiStderrLimit: '-1' is not accepted; expected a number of bytes from 0"),
     ("CppCgiRequestBody buffer", "CppCgiRequestBody: 'buffer' is not accepted; expected spool or stream"),
@@ -263,6 +275,67 @@ def test_check_directives_refuse_bad_values(server, line, needle):
     rc, out = server.config_test(server.config_text() + line + "\n")
     assert rc != 0
     assert needle in out, out
+
+
+# -- what only a file's group can write ------------------------------------------------------------
+def _check_lines(srv, mark):
+    return [l for l in srv.log_since(mark).splitlines() if "CPPCGI03" in l]
+
+
+def test_group_writable_tree_runs_with_one_warning_per_file(checks_server):
+    # A tree made under umask 002 in a setgid (2775) deploy directory, which
+    # mod_cgid runs: it runs after the swap too, and each file's risk is said
+    # once, server-wide, at warn level, with the fix.
+    srv = checks_server
+    a = srv.write_script("chk-team/a.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o775)
+    b = srv.write_script("chk-team/b.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o775)
+    mark = srv.log_mark()
+    assert srv.get("/chk-team/a.cgi")[:3:2] == (200, b"ran\n")
+    lines = _check_lines(srv, mark)
+    assert len(lines) == 2, lines  # the script, and its directory
+    assert all("[cppcgi:warn]" in l and "CPPCGI0327: " in l for l in lines), lines
+    assert (f"CPPCGI0327: '{a}' is writable by its group (gid {os.stat(a).st_gid}) (mode 0775): anyone in that group can change what "
+            f"runs as the server's user; it runs: CppCgiPermissionCheck On lets run what only a file's group can "
+            f"write, and says so once per file; fix: chmod g-w {a} (or CppCgiPermissionCheck Strict, to refuse it)"
+            ) in lines[0]
+    assert f"the directory of '{a}' is writable by its group (gid {os.stat(a).st_gid}) (mode 2775)" in lines[1]
+    mark = srv.log_mark()
+    for _ in range(4):  # more requests, over every worker process: nothing more for a.cgi or the directory
+        assert srv.get("/chk-team/a.cgi")[0] == 200
+    assert srv.get("/chk-team/b.cgi")[0] == 200
+    lines = _check_lines(srv, mark)
+    assert len(lines) == 1 and f"CPPCGI0327: '{b}' is writable by its group" in lines[0], lines
+    # Changed (its ctime moves), it is said again; writable by others, it is refused.
+    os.chmod(a, 0o775)
+    mark = srv.log_mark()
+    assert srv.get("/chk-team/a.cgi")[0] == 200
+    assert len([l for l in _check_lines(srv, mark) if f"'{a}' is writable" in l]) == 1
+    os.chmod(a, 0o777)
+    mark = srv.log_mark()
+    assert srv.get("/chk-team/a.cgi")[0] == 403
+    assert "CPPCGI0301: " in "".join(_check_lines(srv, mark))
+
+
+def test_strict_refuses_what_the_group_can_write(checks_server):
+    srv = checks_server
+    p = srv.write_script("chk-strict/g.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o775)
+    mark = srv.log_mark()
+    assert srv.get("/chk-strict/g.cgi")[0] == 403
+    [line] = _check_lines(srv, mark)
+    assert (f"CPPCGI0301: '{p}' is writable by its group (gid {os.stat(p).st_gid}) (mode 0775): anyone in that group can change what "
+            f"runs as the server's user; fix: chmod g-w {p} (or CppCgiPermissionCheck On, which runs it and warns "
+            f"once)") in line
+
+
+def test_warn_runs_what_others_can_write_and_says_so_once(checks_server):
+    srv = checks_server
+    p = srv.write_script("chk-warn/w.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o757)
+    mark = srv.log_mark()
+    assert srv.get("/chk-warn/w.cgi")[:3:2] == (200, b"ran\n")
+    assert srv.get("/chk-warn/w.cgi")[0] == 200
+    [line] = _check_lines(srv, mark)
+    assert (f"CPPCGI0327: '{p}' is writable by others (mode 0757): any user can change what runs as the server's "
+            f"user; it runs, because CppCgiPermissionCheck is Warn here; fix: chmod go-w {p}") in line
 
 
 # -- a script on a file system mounted noexec -----------------------------------------------------

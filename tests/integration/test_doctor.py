@@ -164,8 +164,8 @@ def test_config_reports_and_applies_directory_settings(tmp):
         assert f"  {line}\n" in out, (line, out)
     assert f"would run: /usr/bin/python3 {script}" in out
     # One level up the allow-list applies and the permission check is on again.
-    sh = write(f"{tmp}/cgi/s.sh", "#!/bin/sh\n", 0o775)
-    os.chmod(sh, 0o775)
+    sh = write(f"{tmp}/cgi/s.sh", "#!/bin/sh\n", 0o757)
+    os.chmod(sh, 0o757)
     rc, out = doctor("--config", conf, sh)
     assert rc == 1, out
     assert _problems(out) == ["CPPCGI0301", "CPPCGI0315"], out
@@ -211,3 +211,31 @@ def test_suexec_identity_is_checked_as_the_wrapper_would():
         assert rc == 2 and "[~]USER:GROUP" in out, out
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_a_whole_tree_before_the_swap(tmp):
+    # What a migration from mod_cgi would meet, file by file: the scripts
+    # are the files with an execute bit and those an --interpreter names.
+    site = f"{tmp}/site"
+    os.makedirs(f"{site}/sub")
+    for d in (site, f"{site}/sub"):
+        os.chmod(d, 0o755)
+    good = write(f"{site}/good.cgi", "#!/bin/sh\necho\n")
+    team = write(f"{site}/team.cgi", "#!/bin/sh\necho\n", 0o775)
+    crlf = write(f"{site}/sub/crlf.cgi", "#!/bin/sh\r\necho\r\n")
+    write(f"{site}/index.html", "<p>hello</p>\n", 0o644)
+    app = write(f"{site}/sub/app.py", "print(1)\n", 0o644)
+    rc, out = doctor("--interpreter", ".py=/usr/bin/python3", site)
+    assert rc == 1, out
+    assert f"{crlf}, as user" in out and "[CPPCGI0307, HTTP 500]" in out
+    assert f"{team}, as user" in out and f"warning [CPPCGI0327]: '{team}' is writable by its group" in out
+    assert good not in out and app not in out and "index.html" not in out  # fine, or not a script
+    assert out.rstrip().splitlines()[-1].endswith(
+        f"4 scripts under {site}, as user {'www-data' if IS_ROOT else os.environ.get('USER', 'root')}: "
+        "1 would not run, 1 would run with warnings, 2 fine"), out
+    # Once fixed, the tree passes.
+    os.chmod(team, 0o755)
+    os.remove(crlf)
+    rc, out = doctor("--interpreter", ".py=/usr/bin/python3", "--permission-check", "Strict", site)
+    assert rc == 0, out
+    assert out.rstrip().endswith("0 would not run, 0 would run with warnings, 3 fine"), out

@@ -128,12 +128,12 @@ TEST(ConfigTest, InterpreterMapsMergePerExtension) {
   DirSettings parent, child;
   parent.interpreters = {{".py", "/usr/bin/python3"}, {".pl", "/usr/bin/perl"}};
   child.interpreters = {{".py", "/opt/py/bin/python3"}};
-  child.check_permissions = false;
+  child.permissions = PermissionMode::kOff;
   DirSettings m = Merge(parent, child);
   EXPECT_EQ(m.interpreters.at(".py"), "/opt/py/bin/python3");
   EXPECT_EQ(m.interpreters.at(".pl"), "/usr/bin/perl");
-  EXPECT_EQ(m.check_permissions, false);
-  EXPECT_EQ(Merge(child, DirSettings{}).check_permissions, false);
+  EXPECT_EQ(m.permissions, PermissionMode::kOff);
+  EXPECT_EQ(Merge(child, DirSettings{}).permissions, PermissionMode::kOff);
 }
 
 TEST(ConfigTest, ScriptCapKeepsItsSectionsSlot) {

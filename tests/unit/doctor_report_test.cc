@@ -14,7 +14,7 @@ TEST(DoctorReportTest, RoundTripsThroughHttpdOutput) {
   r.handler = "cgi-script";
   r.user = "www-data";
   r.settings.idle_timeout_ms = 1500;
-  r.settings.check_permissions = false;
+  r.settings.permissions = PermissionMode::kWarn;
   r.settings.allowed_interpreters = std::vector<std::string>{"/usr/bin/python3", "/bin/sh"};
   r.settings.interpreters = {{".py", "/usr/bin/python3"}};
   r.settings.max_scripts = 4;
@@ -29,7 +29,7 @@ TEST(DoctorReportTest, RoundTripsThroughHttpdOutput) {
   EXPECT_FALSE(parsed->follow_symlinks);
   EXPECT_EQ(parsed->handler, "cgi-script");
   EXPECT_EQ(parsed->settings.idle_timeout_ms, 1500);
-  EXPECT_EQ(parsed->settings.check_permissions, false);
+  EXPECT_EQ(parsed->settings.permissions, PermissionMode::kWarn);
   EXPECT_EQ(parsed->settings.allowed_interpreters, r.settings.allowed_interpreters);
   EXPECT_EQ(parsed->settings.interpreters, r.settings.interpreters);
   EXPECT_EQ(parsed->settings.max_scripts, 4u);

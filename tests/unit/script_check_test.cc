@@ -48,9 +48,16 @@ TEST_P(ScriptFileCheck, Verdict) {
 CheckPolicy Default() { return {}; }
 CheckPolicy Off() {
   CheckPolicy p;
-  p.check_permissions = false;
+  p.permissions = PermissionMode::kOff;
   return p;
 }
+CheckPolicy Mode(PermissionMode mode) {
+  CheckPolicy p;
+  p.permissions = mode;
+  return p;
+}
+CheckPolicy Strict() { return Mode(PermissionMode::kStrict); }
+CheckPolicy Warn() { return Mode(PermissionMode::kWarn); }
 CheckPolicy Owner(uint32_t uid) {
   CheckPolicy p;
   p.required_owner = uid;
@@ -68,10 +75,17 @@ INSTANTIATE_TEST_SUITE_P(
         FileCase{"setuid", File(04755), Dir(0755), Default(), true, CheckId::kSetId, 403},
         FileCase{"setgid", File(02755), Dir(0755), Default(), true, CheckId::kSetId, 403},
         FileCase{"world-writable", File(0757), Dir(0755), Default(), true, CheckId::kWritable, 403},
-        FileCase{"group-writable", File(0775), Dir(0755), Default(), true, CheckId::kWritable, 403},
+        FileCase{"group-writable runs under On", File(0775), Dir(0755), Default(), true, std::nullopt, 0},
+        FileCase{"group-writable, Strict", File(0775), Dir(0755), Strict(), true, CheckId::kWritable, 403},
+        FileCase{"group-writable, Warn", File(0775), Dir(0755), Warn(), true, std::nullopt, 0},
+        FileCase{"world-writable, Strict", File(0757), Dir(0755), Strict(), true, CheckId::kWritable, 403},
+        FileCase{"world-writable, Warn", File(0757), Dir(0755), Warn(), true, std::nullopt, 0},
+        FileCase{"setuid, Warn", File(04755), Dir(0755), Warn(), true, std::nullopt, 0},
+        FileCase{"dir group-writable setgid, Strict", File(0755), Dir(02775), Strict(), true, CheckId::kDirWritable,
+                 403},
         FileCase{"dir world-writable", File(0755), Dir(0777), Default(), true, CheckId::kDirWritable, 403},
         FileCase{"dir sticky world-writable", File(0755), Dir(01777), Default(), true, CheckId::kDirWritable, 403},
-        FileCase{"dir group-writable", File(0755), Dir(0775), Default(), true, CheckId::kDirWritable, 403},
+        FileCase{"dir group-writable setgid runs under On", File(0755), Dir(02775), Default(), true, std::nullopt, 0},
         FileCase{"writable but checks off", File(0777), Dir(0777), Off(), true, std::nullopt, 0},
         FileCase{"not executable by others", File(0744), Dir(0755), Default(), true, CheckId::kNotExecutable, 500},
         FileCase{"owner bit does not help others", File(0700), Dir(0755), Default(), true, CheckId::kNotExecutable, 500},
@@ -194,6 +208,59 @@ TEST(ScriptCheckTest, AllReportsEveryFileProblemInOrder) {
   ASSERT_TRUE(first);
   EXPECT_EQ(first->id, CheckId::kSetId);
   EXPECT_TRUE(CheckScriptFileAll("/s/x", File(0755), Dir(0755), kWwwData, Default(), true).empty());
+}
+
+// What only the file's group can write runs under On, with a warning that
+// says the risk and the fix; what others can write is still refused.
+TEST(ScriptCheckTest, OnWarnsAboutWhatOnlyTheGroupCanWrite) {
+  std::vector<Warning> warnings;
+  FileFacts script = File(0775);
+  script.dev = 8;
+  script.ino = 42;
+  EXPECT_FALSE(CheckScriptFile("/s/x", script, Dir(02775), kWwwData, Default(), true, &warnings));
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(LogId(warnings[0].what.id), "CPPCGI0327");
+  EXPECT_EQ(warnings[0].what.http_status, 0);
+  EXPECT_EQ(warnings[0].what.problem,
+            "'/s/x' is writable by its group (gid 1000) (mode 0775): anyone in that group can change what runs as "
+            "the server's user; it runs: CppCgiPermissionCheck On lets run what only a file's group can write, "
+            "and says so once per file");
+  EXPECT_EQ(warnings[0].what.fix, "chmod g-w /s/x (or CppCgiPermissionCheck Strict, to refuse it)");
+  EXPECT_NE(warnings[1].what.problem.find("the directory of '/s/x' is writable by its group"), std::string::npos);
+  // Once per file and state: the same file and check give the same key, a
+  // changed file (ctime) or the other check another one.
+  std::vector<Warning> again;
+  CheckScriptFile("/s/x", script, Dir(02775), kWwwData, Default(), true, &again);
+  EXPECT_EQ(again[0].once_key, warnings[0].once_key);
+  EXPECT_NE(warnings[0].once_key, warnings[1].once_key);
+  script.ctime_ns = 1;
+  std::vector<Warning> changed;
+  CheckScriptFile("/s/x", script, Dir(02775), kWwwData, Default(), true, &changed);
+  EXPECT_NE(changed[0].once_key, warnings[0].once_key);
+  // Others can write it: refused, no warning.
+  std::vector<Warning> none;
+  auto refused = CheckScriptFile("/s/x", File(0777), Dir(0755), kWwwData, Default(), true, &none);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->id, CheckId::kWritable);
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(ScriptCheckTest, WarnRunsEverythingAndSaysWhy) {
+  std::vector<Warning> warnings;
+  EXPECT_FALSE(CheckScriptFile("/s/x", File(06777), Dir(0777), kWwwData, Warn(), true, &warnings));
+  ASSERT_EQ(warnings.size(), 3u);  // set-id, writable by others, directory writable by others
+  for (const Warning& w : warnings) {
+    EXPECT_NE(w.what.problem.find("it runs, because CppCgiPermissionCheck is Warn here"), std::string::npos);
+  }
+  FileFacts interpreter = File(0777);
+  std::vector<Warning> interp;
+  EXPECT_FALSE(CheckInterpreter("/s/x", "/usr/bin/py", &interpreter, 0, kWwwData, Warn(), &interp));
+  ASSERT_EQ(interp.size(), 1u);
+  EXPECT_TRUE(CheckInterpreter("/s/x", "/usr/bin/py", &interpreter, 0, kWwwData, Default()));
+  // Strict's refusal of what only the group can write names On as the milder choice.
+  auto strict = CheckScriptFile("/s/x", File(0775), Dir(0755), kWwwData, Strict(), true);
+  ASSERT_TRUE(strict);
+  EXPECT_EQ(strict->fix, "chmod g-w /s/x (or CppCgiPermissionCheck On, which runs it and warns once)");
 }
 
 }  // namespace

@@ -34,6 +34,25 @@ TEST(SharedStatsTest, StartedScriptsAreListedUntilReaped) {
   EXPECT_EQ(snap.duration_sum_us, 20000u);
 }
 
+TEST(SharedStatsTest, FirstTimeIsOncePerKeyAcrossProcesses) {
+  auto stats = MapSharedStats();
+  ASSERT_TRUE(stats.ok());
+  SharedStats* s = *stats;
+  EXPECT_TRUE(FirstTime(s, 77));
+  EXPECT_FALSE(FirstTime(s, 77));
+  EXPECT_TRUE(FirstTime(s, 77 + kOnceSlots));  // the same slot first, then the next one
+  EXPECT_FALSE(FirstTime(s, 77 + kOnceSlots));
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(FirstTime(s, 77) ? 1 : FirstTime(s, 78) ? 0 : 2);  // the mapping is shared
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(FirstTime(s, 78));
+  EXPECT_TRUE(FirstTime(nullptr, 5));  // no table: every time
+  EXPECT_TRUE(FirstTime(nullptr, 5));
+}
+
 TEST(SharedStatsTest, ExitOutcomesAreClassified) {
   SharedStats* s = *MapSharedStats();
   ScriptReaped(s, ScriptStarted(s, 1, 1, 0, 0, "", ""), W_EXITCODE(3, 0), 1);
