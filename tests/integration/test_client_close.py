@@ -63,6 +63,13 @@ def _request(version, path):
     return f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()  # keep-alive: httpd closes after reading EOF
 
 
+def _send(srv, version, path):
+    """A connection to srv that has sent one request for path."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(_request(version, path))
+    return s
+
+
 def _parse(raw):
     """(status, headers, body) of one raw HTTP/1.x response, chunked bodies decoded."""
     head, sep, rest = raw.partition(b"\r\n\r\n")
@@ -132,9 +139,8 @@ def test_half_close_gets_the_whole_response(close_server, when, version, size):
     else:
         d = shared_dir(srv)
         query = f"{size}+{d}"  # the script waits for d/go
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s = _send(srv, version, f"/cgi-bin/late.py?{query}")
     try:
-        s.sendall(_request(version, f"/cgi-bin/late.py?{query}"))
         if when == "before":
             s.shutdown(socket.SHUT_WR)
         else:
@@ -158,9 +164,8 @@ def test_half_close_gets_the_whole_response(close_server, when, version, size):
 def test_refused_headers_give_500_to_a_half_closing_client(close_server):
     srv = close_server
     mark = srv.log_mark()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s = _send(srv, "1.1", "/cgi-bin/refused.sh")
     try:
-        s.sendall(_request("1.1", "/cgi-bin/refused.sh"))
         s.shutdown(socket.SHUT_WR)
         raw = read_to_eof(s)
     finally:
@@ -178,8 +183,7 @@ def test_reset_ends_a_silent_script_and_is_not_logged_2xx(close_server, version)
     srv = close_server
     d = shared_dir(srv)
     mark = srv.log_mark()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(_request(version, f"/cgi-bin/pidfile.sh?{d}/p"))
+    s = _send(srv, version, f"/cgi-bin/pidfile.sh?{d}/p")
     script, child = wait_for_pids(f"{d}/p")
     _reset(s)
     assert wait_gone(script, 5) and wait_gone(child, 5)
@@ -197,8 +201,7 @@ def test_plain_close_lets_a_silent_script_run_to_its_idle_timeout(close_server):
     srv = close_server
     d = shared_dir(srv)
     mark = srv.log_mark()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(_request("1.1", f"/slow/pidfile.sh?{d}/p"))
+    s = _send(srv, "1.1", f"/slow/pidfile.sh?{d}/p")
     script, child = wait_for_pids(f"{d}/p")
     s.close()
     assert wait_gone(script, 10) and wait_gone(child, 10)
@@ -212,8 +215,7 @@ def test_plain_close_ends_the_script_at_its_first_output(close_server):
     srv = close_server
     d = shared_dir(srv)
     mark = srv.log_mark()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(_request("1.1", f"/stream/stream.py?{d}"))
+    s = _send(srv, "1.1", f"/stream/stream.py?{d}")
     pid = int(_wait_file(f"{d}/started"))
     s.close()
     time.sleep(0.3)

@@ -3,7 +3,7 @@
 # QUERY_STRING is SIZE or SIZE+DIR: with DIR, the script writes its pid to
 # DIR/started and answers once DIR/go exists (at most 20 s); without it, it
 # answers after 0.3 s. Either way it says nothing before then.
-import os, sys, time
+import os, time
 words = (os.environ.get("QUERY_STRING") or "1000").split("+")
 n = int(words[0])
 if len(words) > 1:
@@ -16,10 +16,7 @@ if len(words) > 1:
         time.sleep(0.01)
 else:
     time.sleep(0.3)
-out = sys.stdout.buffer
-out.write(b"Content-Type: application/octet-stream\n\n")
-block = bytes(range(256)) * 256
-while n > 0:
-    chunk = block[:min(n, len(block))]
-    out.write(chunk)
-    n -= len(chunk)
+# Then the page itself is bigout.py's.
+os.environ["QUERY_STRING"] = str(n)
+bigout = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bigout.py")
+os.execv(bigout, [bigout])
