@@ -498,7 +498,7 @@ def test_d15_script_replaced_while_running(adv):
     tmp = path + ".new"
     with open(tmp, "w") as f:
         f.write(SH + "printf 'Content-Type: text/plain\\n\\nnew'\n")
-    os.chmod(tmp, 0o775)  # group-writable: the new file must be checked, not a cached verdict
+    os.chmod(tmp, 0o757)  # writable by others: the new file must be checked, not a cached verdict
     os.rename(tmp, path)
     t.join(30)
     assert result[0][0] == 200 and result[0][2] == b"old"

@@ -33,9 +33,9 @@ ScriptAlias /st-bad/ "{root}/st-bad/"
 
 
 def _setup(srv):
-    # Writable by its group: refused by check CPPCGI0301 (403).
-    srv.write_script("st-bad/gw.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nno\\n'\n", mode=0o775)
-    os.chmod(srv.path("st-bad", "gw.sh"), 0o775)
+    # Writable by others: refused by check CPPCGI0301 (403).
+    srv.write_script("st-bad/gw.sh", "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nno\\n'\n", mode=0o757)
+    os.chmod(srv.path("st-bad", "gw.sh"), 0o757)
 
 
 @pytest.fixture(scope="module")
