@@ -290,7 +290,8 @@ class HttpdServer(HttpClient):
         return out
 
     def helper_pids(self):
-        """Helpers: children of the parent that hold a connection to the cppcgi socket's inode."""
+        """Helpers: children of the parent named cppcgi-helper that hold a connection to the cppcgi socket's
+        inode (an MPM child just forked holds the socket too, until its child_init closes it)."""
         sockets = set()
         run = self.path("run")
         for name in os.listdir(run):
@@ -301,7 +302,7 @@ class HttpdServer(HttpClient):
         inodes = _unix_listen_inodes(sockets)
         pids = []
         for p in self.process_tree():
-            if p["ppid"] != self.parent_pid:
+            if p["ppid"] != self.parent_pid or p["comm"] != "cppcgi-helper":
                 continue
             if _holds_socket(p["pid"], inodes):
                 pids.append(p["pid"])
