@@ -53,8 +53,6 @@ constexpr size_t kRangeHoldLimit = 8u << 20;
 constexpr apr_interval_time_t kSettleTime = apr_time_from_msec(20);
 constexpr size_t kSettleLimit = 65536;
 constexpr apr_off_t kBodyChunk = 65536;
-// Why the client is gone, when passing output to it failed.
-constexpr const char* kWriteFailed = "writing the response to it failed";
 
 // Feeds the framed header lines to httpd's own parser, one per call.
 struct HeaderLines {
@@ -88,7 +86,11 @@ int NullInput() {
 }
 
 ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
-    : r_(r), c_(r->connection), opt_(std::move(options)) {
+    : r_(r),
+      c_(r->connection),
+      opt_(std::move(options)),
+      stderr_(r, opt_.stderr_limit, opt_.keep_output_bytes, opt_.suexec),
+      output_(r, opt_.collect_into) {
   // On an HTTP/1 connection, a client whose connection is reset or fails is
   // seen even while the script is silent. (HTTP/2 streams share one socket:
   // not watched here.)
@@ -172,7 +174,6 @@ int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledB
   if (status != OK) return status;
   if (body.spooled && pending_in_.empty()) stdin_w_.reset();  // EOF at once (or stdin is the file)
   in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
-  out_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
   if (opt_.collect_into != nullptr) {
     phase_ = Phase::kBody;  // raw output, no header section
     body_done_ = true;      // the page's request body is not the command's:
@@ -258,7 +259,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   }
   pid_ = started->pid;
   // Our pipe ends are fresh, with no other status flag: set, no need to get.
-  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_r_.get()}) {
+  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_.fd()}) {
     if (fd >= 0) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
   }
   return OK;
@@ -304,7 +305,7 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   // The script's ends now live in the helper (and the script); ours close here.
   if (stdin_file < 0) stdin_w_ = std::move(in->second);
   stdout_r_ = std::move(out->first);
-  stderr_r_ = std::move(err->first);
+  stderr_.Attach(std::move(err->first));
   return reply;
 }
 
@@ -363,111 +364,6 @@ ScriptRun::Step ScriptRun::WriteToScript() {
   }
   if (body_done_) stdin_w_.reset();
   return Step::kContinue;
-}
-
-// What the suEXEC wrapper writes to stderr when it refuses; CPPCGI0024 says
-// more, so the line is held until the run shows whether it was the wrapper's.
-constexpr std::string_view kSuexecNotice = "suexec policy violation: see suexec log for more details";
-
-void ScriptRun::LogStderrLine(std::string_view line) {
-  if (opt_.suexec && !held_suexec_notice_ && framer_.bytes_seen() == 0 && line == kSuexecNotice) {
-    held_suexec_notice_ = true;
-    return;
-  }
-  WriteStderrLine(line);
-}
-
-void ScriptRun::WriteStderrLine(std::string_view line) {
-  if (opt_.keep_output_bytes > 0) {
-    KeepForLog(&stderr_kept_, line);
-    KeepForLog(&stderr_kept_, "\n");
-  }
-  constexpr size_t kTailLines = 20;
-  constexpr size_t kTailLineBytes = 1000;
-  stderr_tail_.emplace_back(line.substr(0, kTailLineBytes));
-  if (stderr_tail_.size() > kTailLines) stderr_tail_.pop_front();
-  if (opt_.stderr_limit > 0) {
-    if (stderr_logged_ >= opt_.stderr_limit) return;
-    stderr_logged_ += static_cast<int64_t>(line.size()) + 1;
-    if (stderr_logged_ >= opt_.stderr_limit) {
-      ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
-                    CPPCGI_STDERR_LIMIT "stderr of %s reached CppCgiStderrLimit (%" APR_INT64_T_FMT
-                    " bytes); the rest of it is read but not logged",
-                    r_->filename, opt_.stderr_limit);
-      return;
-    }
-  }
-  std::string text(line);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_STDERR "stderr from %s: %s", r_->filename,
-                ap_escape_logitem(r_->pool, text.c_str()));
-}
-
-void ScriptRun::ReadStderr() {
-  char buf[8192];
-  for (;;) {
-    ssize_t n = ::read(stderr_r_.get(), buf, sizeof buf);
-    if (n > 0) {
-      stderr_lines_.Feed(std::string_view(buf, static_cast<size_t>(n)),
-                         [this](std::string_view l) { LogStderrLine(l); });
-      if (static_cast<size_t>(n) < sizeof buf) return;  // emptied: poll says when there is more
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    stderr_lines_.Flush([this](std::string_view l) { LogStderrLine(l); });
-    stderr_r_.reset();
-    return;
-  }
-}
-
-ScriptRun::Step ScriptRun::PassToClient(const char* data, size_t len) {
-  if (len == 0) return Step::kContinue;
-  if (opt_.collect_into != nullptr) {
-    APR_BRIGADE_INSERT_TAIL(opt_.collect_into, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
-    return Step::kContinue;
-  }
-  if (holding_) {
-    APR_BRIGADE_INSERT_TAIL(held_, apr_bucket_heap_create(data, len, nullptr, c_->bucket_alloc));
-    held_bytes_ += len;
-    if (held_bytes_ <= hold_limit_) return Step::kContinue;
-    return ReleaseHeld();  // too big: stream it (a Range request gets the whole output, 200)
-  }
-  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_transient_create(data, len, c_->bucket_alloc));
-  return PassOn();
-}
-
-ScriptRun::Step ScriptRun::PassOn() {
-  apr_status_t rv = ap_pass_brigade(r_->output_filters, out_bb_);
-  apr_brigade_cleanup(out_bb_);
-  if (rv != APR_SUCCESS || c_->aborted) {
-    ClientGone(kWriteFailed);
-    return Step::kStop;
-  }
-  unflushed_ = true;
-  return Step::kContinue;
-}
-
-void ScriptRun::Hold(size_t limit, apr_time_t until) {
-  if (held_ == nullptr) held_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
-  hold_limit_ = limit;
-  hold_until_ = until;
-  holding_ = true;
-}
-
-ScriptRun::Step ScriptRun::ReleaseHeld() {
-  holding_ = false;
-  hold_until_ = 0;
-  if (held_ == nullptr || APR_BRIGADE_EMPTY(held_) || client_gone_ != nullptr) return Step::kContinue;
-  APR_BRIGADE_CONCAT(out_bb_, held_);
-  return PassOn();
-}
-
-void ScriptRun::Flush() {
-  if (!unflushed_ || client_gone_ != nullptr || opt_.collect_into != nullptr || holding_) return;
-  unflushed_ = false;
-  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_flush_create(c_->bucket_alloc));
-  if (ap_pass_brigade(r_->output_filters, out_bb_) != APR_SUCCESS || c_->aborted) ClientGone(kWriteFailed);
-  apr_brigade_cleanup(out_bb_);
 }
 
 bool ScriptRun::OnInterim(int code) {
@@ -573,9 +469,9 @@ ScriptRun::Step ScriptRun::OnHeaders() {
   phase_ = Phase::kBody;
   if (r_->main == nullptr) {
     if (r_->method_number == M_GET && apr_table_get(r_->headers_in, "Range") != nullptr) {
-      Hold(kRangeHoldLimit, 0);  // for the byterange filter, to the end
+      output_.Hold(kRangeHoldLimit, 0);  // for the byterange filter, to the end
     } else {
-      Hold(kSettleLimit, apr_time_now() + kSettleTime);
+      output_.Hold(kSettleLimit, apr_time_now() + kSettleTime);
     }
   }
   return Step::kContinue;
@@ -625,16 +521,16 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       }
       break;
     }
-    if (phase_ == Phase::kBody && PassToClient(chunk.data(), chunk.size()) == Step::kStop) return Step::kStop;
+    if (phase_ == Phase::kBody && !output_.Pass(chunk.data(), chunk.size())) return Step::kStop;
     // A short read emptied the pipe: poll says when there is more (no read just for EAGAIN).
     if (static_cast<size_t>(n) < sizeof buf) return Step::kContinue;
   }
 }
 
 int ScriptRun::Pump() {
-  while (stdout_r_ || stderr_r_) {
+  while (stdout_r_ || stderr_.open()) {
     if (watch_stream_ && c_->aborted) {
-      ClientGone("its HTTP/2 stream was reset or its connection closed");
+      output_.ClientGone("its HTTP/2 stream was reset or its connection closed");
       break;
     }
     if (FillFromClient() == Step::kStop) break;
@@ -653,9 +549,9 @@ int ScriptRun::Pump() {
       out_idx = static_cast<int>(n);
       fds[n++] = {stdout_r_.get(), POLLIN, 0};
     }
-    if (stderr_r_) {
+    if (stderr_.open()) {
       err_idx = static_cast<int>(n);
-      fds[n++] = {stderr_r_.get(), POLLIN, 0};
+      fds[n++] = {stderr_.fd(), POLLIN, 0};
     }
     // Only once the body is in: until then the socket is busy carrying it.
     // No event is asked for: poll reports POLLHUP and POLLERR anyway, and
@@ -694,8 +590,8 @@ int ScriptRun::Pump() {
     if (sliced) wait_ms = kStreamCheckMs;
     // A short hold of the response's start ends at its deadline.
     bool hold_ends = false;
-    if (holding_ && hold_until_ != 0) {
-      int64_t left_ms = (hold_until_ - apr_time_now() + 999) / 1000;
+    if (apr_time_t until = output_.hold_until(); until != 0) {
+      int64_t left_ms = (until - apr_time_now() + 999) / 1000;
       if (left_ms < wait_ms) {
         wait_ms = static_cast<int>(std::max<int64_t>(left_ms, 0));
         hold_ends = true;
@@ -703,14 +599,14 @@ int ScriptRun::Pump() {
     }
     // With output passed on but not flushed, first look whether more is
     // ready; otherwise there is nothing to flush and we can wait at once.
-    int ready = unflushed_ ? ::poll(fds, n, 0) : 0;
+    int ready = output_.unflushed() ? ::poll(fds, n, 0) : 0;
     if (ready == 0) {
-      Flush();  // about to wait for the script: let the client see what we have
-      if (client_gone_ != nullptr) break;
+      output_.Flush();  // about to wait for the script: let the client see what we have
+      if (output_.gone() != nullptr) break;
       ready = ::poll(fds, n, wait_ms);
     }
     if (ready == 0 && hold_ends) {
-      if (ReleaseHeld() == Step::kStop) break;  // still coming: stream it
+      if (!output_.ReleaseHeld()) break;  // still coming: stream it
       continue;
     }
     if (ready == 0 && sliced) {
@@ -726,10 +622,7 @@ int ScriptRun::Pump() {
     }
     if (ready == 0 && grace_limited) {
       stdout_r_.reset();  // as if at EOF: the response ends here
-      if (stderr_r_) {
-        stderr_lines_.Flush([this](std::string_view l) { LogStderrLine(l); });
-        stderr_r_.reset();
-      }
+      stderr_.Close(framer_.bytes_seen() > 0);
       break;
     }
     if (ready == 0) {
@@ -741,17 +634,17 @@ int ScriptRun::Pump() {
       break;
     }
     if (client_idx >= 0 && (fds[client_idx].revents & (POLLHUP | POLLERR)) != 0) {
-      ClientGone("its connection was reset or failed");
+      output_.ClientGone("its connection was reset or failed");
       break;
     }
     if (helper_idx >= 0 && fds[helper_idx].revents != 0) ReadHelper();
     if (helper_fault_) break;
     if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
-    if (err_idx >= 0 && fds[err_idx].revents != 0) ReadStderr();
+    if (err_idx >= 0 && fds[err_idx].revents != 0) stderr_.Read(framer_.bytes_seen() > 0);
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
   }
   int status = Finish();
-  LogHeldSuexecNotice();
+  stderr_.Finish();
   return status;
 }
 
@@ -843,19 +736,8 @@ int ScriptRun::EndAfterHelperFault() {
   apr_table_setn(r_->notes, "cppcgi-status", "helper-fault");
   if (phase_ != Phase::kBody || opt_.collect_into != nullptr) return HTTP_BAD_GATEWAY;
   // Headers may be out: the client must not take the response for complete.
-  PassCutOff();
+  output_.CutOff();
   return OK;
-}
-
-// A 502 error bucket is what makes httpd's chunk filter omit the last chunk
-// and close the connection: the client cannot take the response for complete.
-void ScriptRun::PassCutOff() {
-  ReleaseHeld();  // what the script wrote goes out first, with its headers
-  APR_BRIGADE_INSERT_TAIL(out_bb_, ap_bucket_error_create(HTTP_BAD_GATEWAY, nullptr, r_->pool, c_->bucket_alloc));
-  APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
-  ap_pass_brigade(r_->output_filters, out_bb_);
-  apr_brigade_cleanup(out_bb_);
-  c_->keepalive = AP_CONN_CLOSE;
 }
 
 #ifdef AP_LOG_EXEC
@@ -871,7 +753,7 @@ int ScriptRun::SuexecRefused() {
   int code = WEXITSTATUS(exit_.wait_status);
   std::optional<std::string> reason = SuexecExitReason(code);
   if (!reason) return OK;
-  held_suexec_notice_ = false;  // the wrapper's line: this one replaces it
+  stderr_.DropSuexecNotice();  // the wrapper's line: this one replaces it
   Failed("the suEXEC wrapper refused to run the script: " + *reason + " (exit status " + std::to_string(code) +
          "; details in " + kSuexecLog + ")");
   CountFailure(PoolStats(), FailureReason::kExecFailed);
@@ -881,12 +763,6 @@ int ScriptRun::SuexecRefused() {
   return HTTP_INTERNAL_SERVER_ERROR;
 }
 
-void ScriptRun::LogHeldSuexecNotice() {
-  if (!held_suexec_notice_) return;
-  held_suexec_notice_ = false;
-  WriteStderrLine(kSuexecNotice);
-}
-
 std::string ScriptRun::ExitText() const {
   if (!exited_) return "still running";
   return DescribeWaitStatus(exit_.wait_status);
@@ -894,11 +770,11 @@ std::string ScriptRun::ExitText() const {
 
 int ScriptRun::Finish() {
   stdin_w_.reset();
-  if (client_gone_ != nullptr) {
+  if (output_.gone() != nullptr) {
     apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
     if (SharedStats* stats = PoolStats()) Bump(stats->client_disconnects);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
-                  CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", client_gone_, r_->filename,
+                  CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", output_.gone(), r_->filename,
                   static_cast<long>(pid_));
     helper_.reset();  // the helper ends the script's process group
     c_->keepalive = AP_CONN_CLOSE;
@@ -910,7 +786,7 @@ int ScriptRun::Finish() {
   if (body_error_ != OK) {
     helper_.reset();
     if (phase_ == Phase::kBody) {
-      ReleaseHeld();
+      output_.ReleaseHeld();
       c_->keepalive = AP_CONN_CLOSE;
       return OK;
     }
@@ -944,7 +820,7 @@ int ScriptRun::Finish() {
     if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
     helper_.reset();
     if (phase_ == Phase::kBody) {
-      PassCutOff();  // headers are out: the response must not look complete
+      output_.CutOff();  // headers are out: the response must not look complete
       return OK;
     }
     return HTTP_GATEWAY_TIME_OUT;
@@ -987,13 +863,9 @@ int ScriptRun::Finish() {
                     CPPCGI_KILLED_AFTER_HEADERS "script %s (pid %ld) %s after sending its headers; the response "
                     "is cut off",
                     r_->filename, static_cast<long>(pid_), ExitText().c_str());
-      PassCutOff();
+      output_.CutOff();
     } else {
-      // Whole: with what was held, httpd's filters see the complete response.
-      if (held_ != nullptr) APR_BRIGADE_CONCAT(out_bb_, held_);
-      APR_BRIGADE_INSERT_TAIL(out_bb_, apr_bucket_eos_create(c_->bucket_alloc));
-      ap_pass_brigade(r_->output_filters, out_bb_);
-      apr_brigade_cleanup(out_bb_);
+      output_.End();
     }
   }
   SetNotes();

@@ -15,6 +15,8 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
+#include "glue/response_output.h"
+#include "glue/script_stderr.h"
 #include "glue/httpd_includes.h"
 #include "proc/channel.h"
 
@@ -49,14 +51,14 @@ class ScriptRun {
   // Returns an httpd status (OK when the response was produced).
   // Why the run failed (the text of the error-log line), empty if it did not.
   const std::string& failure() const { return failure_; }
-  const std::deque<std::string>& stderr_tail() const { return stderr_tail_; }
+  const std::deque<std::string>& stderr_tail() const { return stderr_.tail(); }
   std::string ExitDescription() const { return exited_ ? ExitText() : std::string(); }
   // For ScriptLog: the start of the request body (keep_body_bytes), and what
   // the script wrote to stdout before a response started, and to stderr
   // (keep_output_bytes of each).
   const std::string& body_head() const { return body_head_; }
   const std::string& output_kept() const { return output_kept_; }
-  const std::string& stderr_kept() const { return stderr_kept_; }
+  const std::string& stderr_kept() const { return stderr_.kept(); }
 
   // `exec_fd`: the checked file to execute (binary or interpreter).
   // `body`: a request body read in advance (see body_spool.h), or not spooled.
@@ -74,30 +76,18 @@ class ScriptRun {
   int Pump();
   Step FillFromClient();
   Step WriteToScript();
-  void ReadStderr();
   // Reads what the helper sent during the run (its kExited report).
   void ReadHelper();
   Step ReadStdout();
   Step OnHeaders();
   // Forwards a 1xx header section as an interim response; false if refused.
   bool OnInterim(int code);
-  Step PassToClient(const char* data, size_t len);
-  // Passes out_bb_ down the output filters (not flushed); kStop if the client is gone.
-  Step PassOn();
-  // Starts holding the output (see held_) up to limit bytes, until the end
-  // of the response, or until `until` (0: no deadline).
-  void Hold(size_t limit, apr_time_t until);
-  // Stops holding and passes what was held on (without the end of the response).
-  Step ReleaseHeld();
-  void Flush();
   int Finish();
   // Collects the helper's kExited report (waiting at most timeout_ms).
   void CollectExit(int64_t timeout_ms);
   // A script the suEXEC wrapper refused (no output, one of its exit codes):
   // logs why and answers 500; OK otherwise.
   int SuexecRefused();
-  // The wrapper's stderr line, held by LogStderrLine, when it turned out not to be a refusal.
-  void LogHeldSuexecNotice();
   // Records a kExited report; a malformed or other frame is a HelperFault().
   void TakeExit(const StatusOr<wire::Message>& message);
   // CollectExit for a short grace; a script still running then is ended.
@@ -106,12 +96,7 @@ class ScriptRun {
   void HelperFault(const std::string& what);
   // What the request gets after a HelperFault(): 502, or a cut-off response.
   int EndAfterHelperFault();
-  // Ends a response whose headers may be out so that it cannot look complete.
-  void PassCutOff();
   std::string ExitText() const;
-  // A stderr line: logged (WriteStderrLine), or held if it may be the suEXEC wrapper's refusal.
-  void LogStderrLine(std::string_view line);
-  void WriteStderrLine(std::string_view line);
   void KeepBodyHead(std::string_view data);
   // Appends what fits of `data` to a ScriptLog copy (keep_output_bytes).
   void KeepForLog(std::string* kept, std::string_view data) const;
@@ -121,10 +106,6 @@ class ScriptRun {
     if (failure_.empty()) failure_ = std::move(reason);
   }
   void SetNotes();
-  // The client is really gone (why: for CPPCGI0013): the script is ended.
-  void ClientGone(const char* why) {
-    if (client_gone_ == nullptr) client_gone_ = why;
-  }
 
   request_rec* r_;
   conn_rec* c_;
@@ -149,39 +130,24 @@ class ScriptRun {
   bool request_sent_ = false;  // a helper has the spawn request: the script may have started
   wire::Exited exit_{};
 
-  UniqueFd stdin_w_, stdout_r_, stderr_r_;
+  UniqueFd stdin_w_, stdout_r_;
+  ScriptStderr stderr_;
   UniqueFd spool_file_;  // a spooled request body, until handed to the helper
   Phase phase_ = Phase::kHeaders;
   ScriptHeaderFramer framer_;
-  LineSplitter stderr_lines_;
   apr_bucket_brigade* in_bb_ = nullptr;
-  apr_bucket_brigade* out_bb_ = nullptr;
-  // Output held back so that it reaches httpd's filters together with the
-  // end of the response: for a Range request (the byterange filter), and
-  // briefly for every response (the content-length filter).
-  apr_bucket_brigade* held_ = nullptr;
-  size_t held_bytes_ = 0;
-  size_t hold_limit_ = 0;
-  apr_time_t hold_until_ = 0;  // when a short hold ends (0: held to the end or the limit)
-  bool holding_ = false;
+  ResponseOutput output_;
   std::string pending_in_;
   size_t pending_off_ = 0;
   bool body_done_ = false;
-  bool unflushed_ = false;
   int final_status_ = OK;         // what Run() returns after discarding output
   const char* local_redirect_ = nullptr;
-  // Why the client is known to be gone (nullptr while it is not): see ClientGone().
-  const char* client_gone_ = nullptr;
   bool timed_out_ = false;
   bool over_run_time_ = false;
   int interim_count_ = 0;
   std::string failure_;
-  std::deque<std::string> stderr_tail_;
-  int64_t stderr_logged_ = 0;
-  bool held_suexec_notice_ = false;  // the wrapper's stderr line, until the run shows it was a refusal
   std::string body_head_;            // the start of the request body, for ScriptLog
   std::string output_kept_;          // stdout before the response started, for ScriptLog
-  std::string stderr_kept_;          // stderr lines, for ScriptLog
   int body_error_ = OK;
 };
 
