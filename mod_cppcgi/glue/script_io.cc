@@ -13,6 +13,7 @@
 
 #include "core/exit_status.h"
 #include "core/log_ids.h"
+#include "core/run_deadlines.h"
 #include "core/suexec.h"
 #include "glue/pool_supervisor.h"
 #include "proc/idle_connection.h"
@@ -22,14 +23,7 @@
 namespace cppcgi {
 namespace {
 
-constexpr int kConnectTimeoutMs = 5000;
-constexpr int kStartTimeoutMs = 10000;
 
-// Failing to reach a helper or to send it the request is never the helper's
-// doing: only what it sends back can be (IsPeerFault, HelperFault).
-Status NotReached(const Status& st) {
-  return IsPeerFault(st) ? Status(Code::kUnavailable, st.message(), st.sys_errno()) : st;
-}
 constexpr size_t kReadChunk = 65536;
 // A script that fills its stdout pipe (Linux's default is 64 KiB, one read of
 // kReadChunk) writes faster than the response drains it; the pipe then grows
@@ -37,12 +31,8 @@ constexpr size_t kReadChunk = 65536;
 // 1 MiB response: 1-5 % more requests/s at c=8, 4-5 % at c=32, 2-3 % fewer
 // at c=1; 256 KiB and more cost more at c=1 (tests/bench/ANALYSIS.md).
 constexpr int kGrownPipeSize = 128 * 1024;
-// After the script exited or closed stdout: how long a silence ends the output.
-constexpr int kDrainGraceMs = 1000;
 // After the output ended: how long the script has to exit before it is ended.
 constexpr int kExitGraceMs = 2000;
-// How often a waiting HTTP/2 stream looks whether its client reset it.
-constexpr int kStreamCheckMs = 200;
 // Output held back for a Range request, at most (beyond it: 200, streamed).
 constexpr size_t kRangeHoldLimit = 8u << 20;
 // A response that is complete (the script has exited) within this long after
@@ -89,6 +79,8 @@ ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
     : r_(r),
       c_(r->connection),
       opt_(std::move(options)),
+      limits_{opt_.idle_timeout_ms, opt_.max_run_time_ms},
+      session_(r, opt_.socket_path),
       stderr_(r, opt_.stderr_limit, opt_.keep_output_bytes, opt_.suexec),
       output_(r, opt_.collect_into) {
   // On an HTTP/1 connection, a client whose connection is reset or fails is
@@ -103,42 +95,32 @@ ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
   }
 }
 
-int64_t ScriptRun::HeaderTimeLeftMs() const {
-  return opt_.idle_timeout_ms - apr_time_as_msec(apr_time_now() - header_clock_);
-}
-
-int ScriptRun::PollTimeoutMs(int64_t quiet_ms) const {
-  // The idle timeout counts from the start of the quiet stretch (quiet_ms
-  // ago: a stretch can span several sliced waits); the other limits have
-  // fixed deadlines.
-  int64_t timeout = opt_.idle_timeout_ms - quiet_ms;
-  if (timeout < 0) timeout = 0;
-  // The whole header section must arrive within the idle timeout (counted
-  // from the start, or from the last request-body write): a script that
-  // trickles its headers, or chatters on stderr, cannot hold a worker.
-  if (phase_ == Phase::kHeaders) {
-    int64_t left = HeaderTimeLeftMs();
-    if (left < timeout) timeout = left < 0 ? 0 : left;
-  }
-  if (opt_.max_run_time_ms > 0) {
-    int64_t left = opt_.max_run_time_ms - apr_time_as_msec(apr_time_now() - started_);
-    if (left < timeout) timeout = left < 0 ? 0 : left;
-  }
-  return static_cast<int>(timeout);
+RunMoment ScriptRun::Moment(int64_t quiet_ms) const {
+  RunMoment m;
+  m.now_us = apr_time_now();
+  m.started_us = started_;
+  m.header_clock_us = header_clock_;
+  m.quiet_ms = quiet_ms;
+  m.in_headers = phase_ == Phase::kHeaders;
+  m.output_over = session_.exited() || !stdout_r_;
+  m.stream = watch_stream_;
+  m.hold_until_us = output_.hold_until();
+  return m;
 }
 
 void ScriptRun::SetNotes() {
   // For mod_log_config: %{cppcgi-status}n %{cppcgi-wall-us}n ...
   apr_table_t* n = r_->notes;
-  if (exited_) {
-    int ws = exit_.wait_status;
+  if (session_.exited()) {
+    const wire::Exited& exit = session_.exit_report();
+    int ws = exit.wait_status;
     apr_table_setn(n, "cppcgi-status",
                    WIFSIGNALED(ws) ? apr_psprintf(r_->pool, "signal:%d", WTERMSIG(ws))
                                    : apr_psprintf(r_->pool, "exit:%d", WEXITSTATUS(ws)));
-    apr_table_setn(n, "cppcgi-wall-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.wall_us));
-    apr_table_setn(n, "cppcgi-user-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.user_us));
-    apr_table_setn(n, "cppcgi-sys-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.sys_us));
-    apr_table_setn(n, "cppcgi-maxrss-kb", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit_.max_rss_kb));
+    apr_table_setn(n, "cppcgi-wall-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.wall_us));
+    apr_table_setn(n, "cppcgi-user-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.user_us));
+    apr_table_setn(n, "cppcgi-sys-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.sys_us));
+    apr_table_setn(n, "cppcgi-maxrss-kb", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.max_rss_kb));
   }
   if (pid_ != 0) apr_table_setn(n, "cppcgi-pid", apr_psprintf(r_->pool, "%ld", static_cast<long>(pid_)));
   if (first_byte_ != 0)
@@ -221,7 +203,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (!reply.ok()) {
     // Silence after the helper had the request (it died, or is stopped) is
     // not retried: the script may have started, and could run twice.
-    bool taken = request_sent_ && reply.status().sys_errno() != ECONNRESET;
+    bool taken = session_.request_sent() && reply.status().sys_errno() != ECONNRESET;
     std::string why = reply.status().ToString();
     if (taken) {
       ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
@@ -275,33 +257,7 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   if (!err.ok()) return err.status();
   // stdin_file (a spooled body, /dev/null) is the script's stdin itself; otherwise a pipe we feed.
   int script_ends[] = {stdin_file >= 0 ? stdin_file : in->first.get(), out->second.get(), err->second.get(), exec_fd};
-  // This thread's connection from its last request, if it kept one; else a new one.
-  UniqueFd kept = TakeIdleConnection(opt_.socket_path);
-  StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
-  for (bool reuse : {true, false}) {
-    if (reuse && !kept) continue;
-    from_helper_ = FrameReceiver();
-    if (reuse) {
-      helper_ = std::move(kept);
-    } else {
-      auto conn = ConnectUnix(opt_.socket_path, kConnectTimeoutMs);
-      if (!conn.ok()) return NotReached(conn.status());
-      helper_ = std::move(*conn);
-      // Every answer then names its sender, for HelperFault().
-      (void)AskSenderCredentials(helper_.get());
-      // Its exit report is read inside the pump, and waited for with a
-      // deadline (a blocking recvmsg would ignore it). A kept one already is.
-      (void)SetNonBlocking(helper_.get(), true);
-    }
-    Status st = SendFrame(helper_.get(), frame, script_ends, kConnectTimeoutMs);
-    request_sent_ = st.ok();
-    // EPIPE here is the same case as a reset: nothing was read.
-    if (!st.ok()) reply = st.sys_errno() == EPIPE ? Status::System(st.message(), ECONNRESET) : NotReached(st);
-    if (st.ok()) reply = from_helper_.ReceiveMessage(helper_.get(), kStartTimeoutMs, /*wait_first=*/true);
-    // A kept connection its helper has closed meanwhile (graceful restart,
-    // helper death): the request was not read, so send it on a new one.
-    if (reply.ok() || !reuse || reply.status().sys_errno() != ECONNRESET) break;
-  }
+  StatusOr<wire::Message> reply = session_.Send(frame, script_ends);
   // The script's ends now live in the helper (and the script); ours close here.
   if (stdin_file < 0) stdin_w_ = std::move(in->second);
   stdout_r_ = std::move(out->first);
@@ -309,12 +265,6 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   return reply;
 }
 
-void ScriptRun::ReleaseHelper() {
-  // After the exit report nothing more is pending on the connection: the
-  // next request on this thread can use it.
-  if (exited_ && helper_ && from_helper_.Idle()) KeepIdleConnection(opt_.socket_path, std::move(helper_));
-  helper_.reset();
-}
 
 ScriptRun::Step ScriptRun::FillFromClient() {
   if (!stdin_w_ || body_done_ || pending_off_ < pending_in_.size()) return Step::kContinue;
@@ -534,7 +484,7 @@ int ScriptRun::Pump() {
       break;
     }
     if (FillFromClient() == Step::kStop) break;
-    if (phase_ == Phase::kHeaders && stdout_r_ && HeaderTimeLeftMs() <= 0) {
+    if (phase_ == Phase::kHeaders && stdout_r_ && HeaderTimeLeftMs(limits_, Moment(0)) <= 0) {
       timed_out_ = true;
       break;
     }
@@ -567,49 +517,32 @@ int ScriptRun::Pump() {
     }
     // The helper reports the script's exit here (kExited).
     int helper_idx = -1;
-    if (helper_ && !exited_) {
+    if (session_.fd() >= 0) {
       helper_idx = static_cast<int>(n);
-      fds[n++] = {helper_.get(), POLLIN, 0};
+      fds[n++] = {session_.fd(), POLLIN, 0};
     }
-    // Once the script has exited, or has closed stdout (the response is
-    // complete), what is left open belongs to a process that may never close
-    // it (a daemonised grandchild, a script lingering with stderr open):
-    // read on only while it keeps coming, with pauses shorter than the grace.
+    // An HTTP/2 stream waits in slices, looking at c->aborted between them:
+    // its quiet stretch can span several.
     int64_t quiet_ms = 0;
     if (watch_stream_) {
       apr_time_t now = apr_time_now();
       if (!in_slice_) quiet_since_ = now;
       quiet_ms = apr_time_as_msec(now - quiet_since_);
     }
-    int wait_ms = PollTimeoutMs(quiet_ms);
-    int grace_left = static_cast<int>(std::max<int64_t>(kDrainGraceMs - quiet_ms, 0));
-    bool grace_limited = (exited_ || !stdout_r_) && wait_ms >= grace_left;
-    if (grace_limited) wait_ms = grace_left;
-    // An HTTP/2 stream waits in slices, looking at c->aborted between them.
-    bool sliced = watch_stream_ && wait_ms > kStreamCheckMs;
-    if (sliced) wait_ms = kStreamCheckMs;
-    // A short hold of the response's start ends at its deadline.
-    bool hold_ends = false;
-    if (apr_time_t until = output_.hold_until(); until != 0) {
-      int64_t left_ms = (until - apr_time_now() + 999) / 1000;
-      if (left_ms < wait_ms) {
-        wait_ms = static_cast<int>(std::max<int64_t>(left_ms, 0));
-        hold_ends = true;
-      }
-    }
+    Wait wait = PlanWait(limits_, Moment(quiet_ms));
     // With output passed on but not flushed, first look whether more is
     // ready; otherwise there is nothing to flush and we can wait at once.
     int ready = output_.unflushed() ? ::poll(fds, n, 0) : 0;
     if (ready == 0) {
       output_.Flush();  // about to wait for the script: let the client see what we have
       if (output_.gone() != nullptr) break;
-      ready = ::poll(fds, n, wait_ms);
+      ready = ::poll(fds, n, wait.timeout_ms);
     }
-    if (ready == 0 && hold_ends) {
+    if (ready == 0 && wait.if_quiet == QuietEnd::kHoldEnds) {
       if (!output_.ReleaseHeld()) break;  // still coming: stream it
       continue;
     }
-    if (ready == 0 && sliced) {
+    if (ready == 0 && wait.if_quiet == QuietEnd::kStreamCheck) {
       in_slice_ = true;  // still quiet: the loop's top looks at c->aborted
       continue;
     }
@@ -620,25 +553,24 @@ int ScriptRun::Pump() {
       final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       break;
     }
-    if (ready == 0 && grace_limited) {
+    if (ready == 0 && wait.if_quiet == QuietEnd::kOutputOver) {
       stdout_r_.reset();  // as if at EOF: the response ends here
       stderr_.Close(framer_.bytes_seen() > 0);
       break;
     }
     if (ready == 0) {
-      if (opt_.max_run_time_ms > 0 && apr_time_as_msec(apr_time_now() - started_) >= opt_.max_run_time_ms) {
-        over_run_time_ = true;
-      } else {
-        timed_out_ = true;
-      }
+      (wait.if_quiet == QuietEnd::kRunTime ? over_run_time_ : timed_out_) = true;
       break;
     }
     if (client_idx >= 0 && (fds[client_idx].revents & (POLLHUP | POLLERR)) != 0) {
       output_.ClientGone("its connection was reset or failed");
       break;
     }
-    if (helper_idx >= 0 && fds[helper_idx].revents != 0) ReadHelper();
-    if (helper_fault_) break;
+    if (helper_idx >= 0 && fds[helper_idx].revents != 0) {
+      session_.Read();
+      NoteHelperFault();
+    }
+    if (session_.faulted()) break;
     if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
     if (err_idx >= 0 && fds[err_idx].revents != 0) stderr_.Read(framer_.bytes_seen() > 0);
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
@@ -648,35 +580,11 @@ int ScriptRun::Pump() {
   return status;
 }
 
-void ScriptRun::ReadHelper() {
-  Status error;
-  switch (from_helper_.ReadSome(helper_.get(), &error)) {
-    case FrameReceiver::Result::kAgain:
-      return;
-    case FrameReceiver::Result::kFrame:
-      if (!from_helper_.TakeFds().empty()) {
-        HelperFault("file descriptors attached to its exit report");
-        return;
-      }
-      TakeExit(wire::Decode(from_helper_.TakeFrame()));
-      return;
-    case FrameReceiver::Result::kError:
-      if (IsPeerFault(error)) {
-        HelperFault(error.ToString());
-        return;
-      }
-      [[fallthrough]];
-    case FrameReceiver::Result::kEof:
-      // The helper died (httpd's parent then ends its scripts): nothing more
-      // will come from it.
-      helper_.reset();
-      return;
-  }
-}
 
 void ScriptRun::CollectExitOrEnd() {
-  CollectExit(kExitGraceMs);
-  if (exited_ || !helper_) return;
+  session_.CollectExit(kExitGraceMs);
+  NoteHelperFault();
+  if (session_.exited() || !session_.connected()) return;
   // Its output is over but it runs on (e.g. it closed stdout and sleeps):
   // closing the connection makes the helper end its tree, as mod_cgi's
   // request-pool cleanup would.
@@ -684,50 +592,18 @@ void ScriptRun::CollectExitOrEnd() {
                 CPPCGI_LINGERING "script %s (pid %ld) was still running %d ms after its output ended; ending it",
                 r_->filename, static_cast<long>(pid_), kExitGraceMs);
   apr_table_setn(r_->notes, "cppcgi-status", "lingering");
-  helper_.reset();
+  session_.Drop();
 }
 
-void ScriptRun::CollectExit(int64_t timeout_ms) {
-  if (exited_ || !helper_) return;
-  TakeExit(from_helper_.ReceiveMessage(helper_.get(), static_cast<int>(timeout_ms)));
-}
 
-void ScriptRun::TakeExit(const StatusOr<wire::Message>& message) {
-  if (!message.ok()) {
-    // A timeout or EOF is for the caller to weigh; a malformed frame is not.
-    if (IsPeerFault(message.status())) HelperFault(message.status().ToString());
-    return;
-  }
-  const auto* e = std::get_if<wire::Exited>(&*message);
-  if (e == nullptr) {
-    HelperFault("an answer other than the exit report after the start report");
-    return;
-  }
-  exit_ = *e;
-  exited_ = true;
-}
 
-// A helper whose answer is malformed or out of turn is not trusted with this
-// script or any other: its connection is dropped, which makes a helper that
-// still works end the script's tree, and it is retired (SIGUSR2: it takes no
-// new script, finishes the others, and httpd's parent starts a replacement).
-// The kernel names the sender of what was received (SO_PASSCRED); only a
-// child of httpd's parent, or of this process under -X, is signalled.
 void ScriptRun::HelperFault(const std::string& what) {
-  if (helper_fault_) return;
-  helper_fault_ = true;
-  pid_t helper = from_helper_.sender();
-  bool retired =
-      helper > 0 && (SignalIfChildOf(helper, getppid(), SIGUSR2) || SignalIfChildOf(helper, getpid(), SIGUSR2));
-  helper_.reset();
-  CountFailure(PoolStats(), FailureReason::kHelperFault);
-  Failed("the helper process that started the script broke the protocol: " + what);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                CPPCGI_HELPER_PROTOCOL "helper %ld sent a malformed or out-of-turn answer while running %s (%s); "
-                "dropped its connection, which ends the script, and %s",
-                static_cast<long>(helper), r_->filename, what.c_str(),
-                retired ? "retired the helper (httpd's parent starts a new one)"
-                        : "could not retire it (not a helper of this server, or gone)");
+  session_.Fault(what);
+  NoteHelperFault();
+}
+
+void ScriptRun::NoteHelperFault() {
+  if (session_.faulted()) Failed("the helper process that started the script broke the protocol: " + session_.fault());
 }
 
 // After HelperFault(): nothing of the script's outcome can be vouched for.
@@ -749,8 +625,9 @@ constexpr const char* kSuexecLog = "suEXEC's log";
 // The wrapper writes nothing to stdout and stderr when it refuses; its exit
 // status says why (its own log has the details).
 int ScriptRun::SuexecRefused() {
-  if (!opt_.suexec || !exited_ || framer_.bytes_seen() != 0 || !WIFEXITED(exit_.wait_status)) return OK;
-  int code = WEXITSTATUS(exit_.wait_status);
+  if (!opt_.suexec || !session_.exited() || framer_.bytes_seen() != 0 || !WIFEXITED(session_.exit_report().wait_status))
+    return OK;
+  int code = WEXITSTATUS(session_.exit_report().wait_status);
   std::optional<std::string> reason = SuexecExitReason(code);
   if (!reason) return OK;
   stderr_.DropSuexecNotice();  // the wrapper's line: this one replaces it
@@ -764,8 +641,8 @@ int ScriptRun::SuexecRefused() {
 }
 
 std::string ScriptRun::ExitText() const {
-  if (!exited_) return "still running";
-  return DescribeWaitStatus(exit_.wait_status);
+  if (!session_.exited()) return "still running";
+  return DescribeWaitStatus(session_.exit_report().wait_status);
 }
 
 int ScriptRun::Finish() {
@@ -776,7 +653,7 @@ int ScriptRun::Finish() {
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
                   CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", output_.gone(), r_->filename,
                   static_cast<long>(pid_));
-    helper_.reset();  // the helper ends the script's process group
+    session_.Drop();  // the helper ends the script's process group
     c_->keepalive = AP_CONN_CLOSE;
     if (phase_ == Phase::kBody) return OK;  // the status went out with the headers
     // Before the headers nothing was sent: the log must not show a success.
@@ -784,7 +661,7 @@ int ScriptRun::Finish() {
     return final_status_ != OK ? final_status_ : HTTP_BAD_REQUEST;
   }
   if (body_error_ != OK) {
-    helper_.reset();
+    session_.Drop();
     if (phase_ == Phase::kBody) {
       output_.ReleaseHeld();
       c_->keepalive = AP_CONN_CLOSE;
@@ -792,7 +669,7 @@ int ScriptRun::Finish() {
     }
     return body_error_;
   }
-  if (helper_fault_) return EndAfterHelperFault();
+  if (session_.faulted()) return EndAfterHelperFault();
   if (timed_out_ || over_run_time_) {
     int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
     Failed(timed_out_ ? "the script wrote nothing for " + std::to_string(opt_.idle_timeout_ms) +
@@ -818,7 +695,7 @@ int ScriptRun::Finish() {
     }
     apr_table_setn(r_->notes, "cppcgi-status", timed_out_ ? "idle-timeout" : "run-time-limit");
     if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
-    helper_.reset();
+    session_.Drop();
     if (phase_ == Phase::kBody) {
       output_.CutOff();  // headers are out: the response must not look complete
       return OK;
@@ -829,7 +706,7 @@ int ScriptRun::Finish() {
   if (phase_ == Phase::kHeaders) {
     // Output ended before the blank line that ends the header section.
     CollectExitOrEnd();
-    if (helper_fault_) return EndAfterHelperFault();
+    if (session_.faulted()) return EndAfterHelperFault();
     SetNotes();
     if (int status = SuexecRefused(); status != OK) return status;
     Failed(framer_.bytes_seen() == 0
@@ -853,8 +730,8 @@ int ScriptRun::Finish() {
 
   // Before the response is marked complete: how did the script end?
   CollectExitOrEnd();
-  if (helper_fault_) return EndAfterHelperFault();
-  bool crashed = exited_ && WIFSIGNALED(exit_.wait_status) && !opt_.nph;
+  if (session_.faulted()) return EndAfterHelperFault();
+  bool crashed = session_.exited() && WIFSIGNALED(session_.exit_report().wait_status) && !opt_.nph;
   if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
     if (crashed) {
       // Killed mid-response: what was sent may be cut short, so the client
@@ -869,14 +746,15 @@ int ScriptRun::Finish() {
     }
   }
   SetNotes();
-  if (exited_) {
+  if (session_.exited()) {
+    const wire::Exited& exit = session_.exit_report();
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r_,
                   CPPCGI_SCRIPT_EXIT "script %s (pid %ld) %s after %" APR_INT64_T_FMT " us (user %" APR_INT64_T_FMT
                   " us, sys %" APR_INT64_T_FMT " us, max rss %" APR_INT64_T_FMT " kB)",
-                  r_->filename, static_cast<long>(pid_), ExitText().c_str(), exit_.wall_us, exit_.user_us,
-                  exit_.sys_us, exit_.max_rss_kb);
+                  r_->filename, static_cast<long>(pid_), ExitText().c_str(), exit.wall_us, exit.user_us,
+                  exit.sys_us, exit.max_rss_kb);
   }
-  ReleaseHelper();
+  session_.Release();
   if (phase_ == Phase::kBody) return OK;
 
   // kDiscard: a redirect, a 304, or a header error; output has been read to the end.

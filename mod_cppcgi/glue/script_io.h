@@ -11,10 +11,12 @@
 #include <string>
 
 #include "core/line_splitter.h"
+#include "core/run_deadlines.h"
 #include "core/script_headers.h"
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
+#include "glue/helper_session.h"
 #include "glue/response_output.h"
 #include "glue/script_stderr.h"
 #include "glue/httpd_includes.h"
@@ -52,7 +54,7 @@ class ScriptRun {
   // Why the run failed (the text of the error-log line), empty if it did not.
   const std::string& failure() const { return failure_; }
   const std::deque<std::string>& stderr_tail() const { return stderr_.tail(); }
-  std::string ExitDescription() const { return exited_ ? ExitText() : std::string(); }
+  std::string ExitDescription() const { return session_.exited() ? ExitText() : std::string(); }
   // For ScriptLog: the start of the request body (keep_body_bytes), and what
   // the script wrote to stdout before a response started, and to stderr
   // (keep_output_bytes of each).
@@ -71,37 +73,31 @@ class ScriptRun {
   int Start(const wire::SpawnRequest& request, UniqueFd exec_fd);
   // Connects, passes the pipes and exec_fd, and waits for the helper's first answer.
   StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd, int stdin_file);
-  // Done with the helper: keeps a connection in step for the next request, else closes it.
-  void ReleaseHelper();
   int Pump();
   Step FillFromClient();
   Step WriteToScript();
-  // Reads what the helper sent during the run (its kExited report).
-  void ReadHelper();
   Step ReadStdout();
   Step OnHeaders();
   // Forwards a 1xx header section as an interim response; false if refused.
   bool OnInterim(int code);
   int Finish();
-  // Collects the helper's kExited report (waiting at most timeout_ms).
-  void CollectExit(int64_t timeout_ms);
   // A script the suEXEC wrapper refused (no output, one of its exit codes):
   // logs why and answers 500; OK otherwise.
   int SuexecRefused();
-  // Records a kExited report; a malformed or other frame is a HelperFault().
-  void TakeExit(const StatusOr<wire::Message>& message);
   // CollectExit for a short grace; a script still running then is ended.
   void CollectExitOrEnd();
-  // Logs, drops and retires a helper that broke the protocol (once per run).
+  // A helper that broke the protocol (see HelperSession::Fault), and the run's failure text for it.
   void HelperFault(const std::string& what);
+  // After a session call: if the helper broke the protocol, that is the run's failure.
+  void NoteHelperFault();
   // What the request gets after a HelperFault(): 502, or a cut-off response.
   int EndAfterHelperFault();
   std::string ExitText() const;
   void KeepBodyHead(std::string_view data);
   // Appends what fits of `data` to a ScriptLog copy (keep_output_bytes).
   void KeepForLog(std::string* kept, std::string_view data) const;
-  int PollTimeoutMs(int64_t quiet_ms) const;
-  int64_t HeaderTimeLeftMs() const;
+  // Where the run is, for its deadlines (core/run_deadlines.h).
+  RunMoment Moment(int64_t quiet_ms) const;
   void Failed(std::string reason) {
     if (failure_.empty()) failure_ = std::move(reason);
   }
@@ -110,6 +106,7 @@ class ScriptRun {
   request_rec* r_;
   conn_rec* c_;
   ScriptRunOptions opt_;
+  RunLimits limits_;
   int client_fd_ = -1;            // HTTP/1 client socket, watched for a reset or an error
   // An HTTP/2 stream has no socket of its own to watch: mod_http2 sets
   // c->aborted when the client resets it (or the connection ends), and a
@@ -121,14 +118,9 @@ class ScriptRun {
   apr_time_t first_byte_ = 0;
   apr_time_t header_clock_ = 0;   // header-phase deadline base: start, or last body write
 
-  UniqueFd helper_;
-  FrameReceiver from_helper_;
+  HelperSession session_;
   pid_t pid_ = 0;
-  bool exited_ = false;
   bool stdout_grown_ = false;  // see kGrownPipeSize
-  bool helper_fault_ = false;  // see HelperFault()
-  bool request_sent_ = false;  // a helper has the spawn request: the script may have started
-  wire::Exited exit_{};
 
   UniqueFd stdin_w_, stdout_r_;
   ScriptStderr stderr_;
