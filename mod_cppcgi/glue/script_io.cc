@@ -16,6 +16,7 @@
 #include "core/run_deadlines.h"
 #include "core/suexec.h"
 #include "glue/pool_supervisor.h"
+#include "glue/script_headers_apply.h"
 #include "proc/idle_connection.h"
 #include "proc/process_tree.h"
 #include "proc/shared_stats.h"
@@ -43,30 +44,6 @@ constexpr size_t kRangeHoldLimit = 8u << 20;
 constexpr apr_interval_time_t kSettleTime = apr_time_from_msec(20);
 constexpr size_t kSettleLimit = 65536;
 constexpr apr_off_t kBodyChunk = 65536;
-
-// Feeds the framed header lines to httpd's own parser, one per call.
-struct HeaderLines {
-  std::vector<std::string_view> lines;
-  size_t next = 0;
-  bool blank_sent = false;
-};
-
-int NextHeaderLine(char* buf, int len, void* data) {
-  auto* h = static_cast<HeaderLines*>(data);
-  std::string_view line;
-  if (h->next < h->lines.size()) {
-    line = h->lines[h->next++];
-  } else if (!h->blank_sent) {
-    h->blank_sent = true;  // the blank line that ended the section
-  } else {
-    return 0;
-  }
-  size_t n = std::min(line.size(), static_cast<size_t>(len) - 2);
-  if (n > 0) std::memcpy(buf, line.data(), n);  // the blank line's view has no data (memcpy of null is UB)
-  buf[n] = '\n';
-  buf[n + 1] = '\0';
-  return 1;
-}
 
 }  // namespace
 
@@ -316,105 +293,16 @@ ScriptRun::Step ScriptRun::WriteToScript() {
   return Step::kContinue;
 }
 
-bool ScriptRun::OnInterim(int code) {
-  constexpr int kMaxInterim = 8;  // an interim flood is a broken script (cf. CVE-2008-2364)
-  std::vector<std::string_view> lines = framer_.lines();
-  std::string refused;
-  if (++interim_count_ > kMaxInterim) refused = "more than " + std::to_string(kMaxInterim) + " interim (1xx) responses";
-  for (std::string_view line : lines) {
-    if (!refused.empty()) break;
-    if (Status st = ValidateHeaderLine(line, true); !st.ok()) refused = st.message() + ": " + std::string(line.substr(0, 30));
-  }
-  if (!refused.empty()) {
-    Failed("malformed interim response from the script: " + refused);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "malformed header from script %s: %s", r_->filename,
-                  ap_escape_logitem(r_->pool, refused.c_str()));
-    CountFailure(PoolStats(), FailureReason::kBadHeaders);
-    return false;
-  }
-  // httpd sends r->status_line and r->headers_out, then clears the headers.
-  apr_table_t* saved = r_->headers_out;
-  r_->headers_out = apr_table_make(r_->pool, 4);
-  for (std::string_view line : lines) {
-    size_t colon = line.find(':');
-    std::string name(line.substr(0, colon));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    if (strcasecmp(name.c_str(), "Status") == 0) {
-      r_->status_line = apr_pstrmemdup(r_->pool, value.data(), value.size());
-    } else {
-      apr_table_add(r_->headers_out, name.c_str(), std::string(value).c_str());
-    }
-  }
-  r_->status = code;
-  if (r_->status_line == nullptr || std::string_view(r_->status_line).size() <= 3) {
-    const char* reason = code == 100 ? "Continue" : code == 102 ? "Processing" : code == 103 ? "Early Hints" : "";
-    r_->status_line = apr_psprintf(r_->pool, "%d %s", code, reason);
-  }
-  ap_send_interim_response(r_, 1);
-  r_->status = HTTP_OK;
-  r_->status_line = nullptr;
-  r_->headers_out = saved;
-  return true;
-}
 
-ScriptRun::Step ScriptRun::OnHeaders() {
-  HeaderLines lines{framer_.lines()};
-  for (std::string_view line : lines.lines) {
-    if (IsTransferEncodingLine(line)) {
-      Failed("the script sent a Transfer-Encoding header; the server frames the response itself");
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_BAD_HEADERS "script %s sent a Transfer-Encoding header; the server frames the response "
-                    "itself, so this is refused (502). Remove the header from the script",
-                    r_->filename);
-      CountFailure(PoolStats(), FailureReason::kBadHeaders);
-      phase_ = Phase::kDiscard;
-      final_status_ = HTTP_BAD_GATEWAY;
-      return Step::kContinue;
-    }
-    if (Status st = ValidateHeaderLine(line); !st.ok()) {
-      std::string shown(line.substr(0, 30));
-      Failed("malformed header line from the script (" + st.message() + "): " + shown);
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_BAD_HEADERS "malformed header from script %s: %s: %s", r_->filename,
-                    st.message().c_str(), ap_escape_logitem(r_->pool, shown.c_str()));
-      CountFailure(PoolStats(), FailureReason::kBadHeaders);
-      phase_ = Phase::kDiscard;
-      final_status_ = HTTP_INTERNAL_SERVER_ERROR;
-      return Step::kContinue;
-    }
-  }
-  char buffer[MAX_STRING_LEN];
-  int ret = ap_scan_script_header_err_core_ex(r_, buffer, NextHeaderLine, &lines, APLOG_MODULE_INDEX);
-  if (ret != OK) {
-    // 304/412 from the conditional-request check, or 500 for a bad header
-    // (httpd has logged which). Either way the rest of the output is dropped.
-    phase_ = Phase::kDiscard;
-    if (ret == HTTP_NOT_MODIFIED) {
-      r_->status = ret;
-      final_status_ = OK;
-    } else {
-      final_status_ = ret;
-    }
-    return Step::kContinue;
-  }
-  // CVE-2024-24795: a script's Content-Length must not frame the response
-  // (a wrong one desynchronises keep-alive clients). mod_cgi drops it unless
-  // the ap_trust_cgilike_cl variable is set; so do we. (httpd's shared parser
-  // keeps it: the dropping is in mod_cgi's own handler.)
-  if (apr_table_get(r_->subprocess_env, AP_TRUST_CGILIKE_CL_ENVVAR) == nullptr) {
-    apr_table_unset(r_->headers_out, "Content-Length");
-    apr_table_unset(r_->err_headers_out, "Content-Length");
-  }
-  const char* location = apr_table_get(r_->headers_out, "Location");
-  if (location != nullptr && r_->status == HTTP_OK) {
-    phase_ = Phase::kDiscard;
-    if (location[0] == '/') {
-      local_redirect_ = apr_pstrdup(r_->pool, location);  // RFC 3875 §6.2.2 local redirect
-    } else {
-      final_status_ = HTTP_MOVED_TEMPORARILY;  // §6.2.3 client redirect
-    }
-    return Step::kContinue;
+
+void ScriptRun::OnHeaders() {
+  HeaderOutcome outcome = ApplyScriptHeaders(r_, framer_.lines());
+  if (!outcome.failure.empty()) Failed(outcome.failure);
+  if (!outcome.body) {
+    phase_ = Phase::kDiscard;  // the rest of the output is read and dropped
+    final_status_ = outcome.final_status;
+    local_redirect_ = outcome.local_redirect;
+    return;
   }
   phase_ = Phase::kBody;
   if (r_->main == nullptr) {
@@ -424,7 +312,6 @@ ScriptRun::Step ScriptRun::OnHeaders() {
       output_.Hold(kSettleLimit, apr_time_now() + kSettleTime);
     }
   }
-  return Step::kContinue;
 }
 
 ScriptRun::Step ScriptRun::ReadStdout() {
@@ -459,7 +346,9 @@ ScriptRun::Step ScriptRun::ReadStdout() {
         final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       } else if (framer_.state() == ScriptHeaderFramer::State::kComplete) {
         if (int code = InterimStatus(framer_.lines()); code != 0) {
-          if (!OnInterim(code)) {
+          if (std::string refused = SendInterimResponse(r_, framer_.lines(), code, &interim_count_);
+              !refused.empty()) {
+            Failed(refused);
             phase_ = Phase::kDiscard;
             final_status_ = HTTP_INTERNAL_SERVER_ERROR;
             break;

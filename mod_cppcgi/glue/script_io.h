@@ -77,9 +77,9 @@ class ScriptRun {
   Step FillFromClient();
   Step WriteToScript();
   Step ReadStdout();
-  Step OnHeaders();
-  // Forwards a 1xx header section as an interim response; false if refused.
-  bool OnInterim(int code);
+  // The final header section is complete: the response's status, headers
+  // and what follows (script_headers_apply.h), and the output's hold.
+  void OnHeaders();
   int Finish();
   // A script the suEXEC wrapper refused (no output, one of its exit codes):
   // logs why and answers 500; OK otherwise.
