@@ -7,7 +7,7 @@
 #include "glue/handler.h"
 #include "glue/httpd_includes.h"
 #include "glue/pool_supervisor.h"
-#include "glue/script_io.h"
+#include "glue/script_stdin.h"
 #include "glue/server_config.h"
 #include "glue/ssi_exec.h"
 #include "glue/status_handler.h"

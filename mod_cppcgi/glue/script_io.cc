@@ -2,38 +2,25 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <strings.h>
-
 #include <cerrno>
-#include <cstring>
 
-#include "core/exit_status.h"
 #include "core/log_ids.h"
 #include "core/run_deadlines.h"
-#include "core/suexec.h"
 #include "glue/pool_supervisor.h"
 #include "glue/script_headers_apply.h"
-#include "proc/idle_connection.h"
-#include "proc/process_tree.h"
 #include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
 
-
 constexpr size_t kReadChunk = 65536;
 // A script that fills its stdout pipe (Linux's default is 64 KiB, one read of
 // kReadChunk) writes faster than the response drains it; the pipe then grows
-// to this, so that the script and the worker take turns half as often. On a
-// 1 MiB response: 1-5 % more requests/s at c=8, 4-5 % at c=32, 2-3 % fewer
-// at c=1; 256 KiB and more cost more at c=1 (tests/bench/ANALYSIS.md).
+// to this, so that the script and the worker take turns half as often (the
+// sizes tried and what each cost: tests/bench/ANALYSIS.md).
 constexpr int kGrownPipeSize = 128 * 1024;
-// After the output ended: how long the script has to exit before it is ended.
-constexpr int kExitGraceMs = 2000;
 // Output held back for a Range request, at most (beyond it: 200, streamed).
 constexpr size_t kRangeHoldLimit = 8u << 20;
 // A response that is complete (the script has exited) within this long after
@@ -43,14 +30,8 @@ constexpr size_t kRangeHoldLimit = 8u << 20;
 // Output that is still coming then is streamed.
 constexpr apr_interval_time_t kSettleTime = apr_time_from_msec(20);
 constexpr size_t kSettleLimit = 65536;
-constexpr apr_off_t kBodyChunk = 65536;
 
 }  // namespace
-
-int NullInput() {
-  static const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  return fd;
-}
 
 ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
     : r_(r),
@@ -58,6 +39,7 @@ ScriptRun::ScriptRun(request_rec* r, ScriptRunOptions options)
       opt_(std::move(options)),
       limits_{opt_.idle_timeout_ms, opt_.max_run_time_ms},
       session_(r, opt_.socket_path),
+      stdin_(r, opt_.keep_body_bytes),
       stderr_(r, opt_.stderr_limit, opt_.keep_output_bytes, opt_.suexec),
       output_(r, opt_.collect_into) {
   // On an HTTP/1 connection, a client whose connection is reset or fails is
@@ -85,58 +67,19 @@ RunMoment ScriptRun::Moment(int64_t quiet_ms) const {
   return m;
 }
 
-void ScriptRun::SetNotes() {
-  // For mod_log_config: %{cppcgi-status}n %{cppcgi-wall-us}n ...
-  apr_table_t* n = r_->notes;
-  if (session_.exited()) {
-    const wire::Exited& exit = session_.exit_report();
-    int ws = exit.wait_status;
-    apr_table_setn(n, "cppcgi-status",
-                   WIFSIGNALED(ws) ? apr_psprintf(r_->pool, "signal:%d", WTERMSIG(ws))
-                                   : apr_psprintf(r_->pool, "exit:%d", WEXITSTATUS(ws)));
-    apr_table_setn(n, "cppcgi-wall-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.wall_us));
-    apr_table_setn(n, "cppcgi-user-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.user_us));
-    apr_table_setn(n, "cppcgi-sys-us", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.sys_us));
-    apr_table_setn(n, "cppcgi-maxrss-kb", apr_psprintf(r_->pool, "%" APR_INT64_T_FMT, exit.max_rss_kb));
-  }
-  if (pid_ != 0) apr_table_setn(n, "cppcgi-pid", apr_psprintf(r_->pool, "%ld", static_cast<long>(pid_)));
-  if (first_byte_ != 0)
-    apr_table_setn(n, "cppcgi-ttfb-us", apr_psprintf(r_->pool, "%" APR_TIME_T_FMT, first_byte_ - started_));
-}
-
-void ScriptRun::KeepBodyHead(std::string_view data) {
-  size_t limit = static_cast<size_t>(opt_.keep_body_bytes);
-  if (body_head_.size() < limit) body_head_.append(data.substr(0, limit - body_head_.size()));
-}
-
 void ScriptRun::KeepForLog(std::string* kept, std::string_view data) const {
   size_t limit = static_cast<size_t>(opt_.keep_output_bytes);
   if (kept->size() < limit) kept->append(data.substr(0, limit - kept->size()));
 }
 
 int ScriptRun::Run(const wire::SpawnRequest& request, UniqueFd exec_fd, SpooledBody body) {
-  spool_file_ = std::move(body.file);
-  if (spool_file_ && opt_.keep_body_bytes > 0) {
-    std::string head(static_cast<size_t>(opt_.keep_body_bytes), '\0');
-    ssize_t n = ::pread(spool_file_.get(), head.data(), head.size(), 0);
-    if (n > 0) KeepBodyHead(std::string_view(head.data(), static_cast<size_t>(n)));
-  }
-  if (body.spooled) {
-    body_done_ = true;  // nothing more to read from the client
-    KeepBodyHead(body.memory);
-    pending_in_ = std::move(body.memory);
-  } else if (HasNoRequestBody(r_)) {
-    body_done_ = true;  // stdin is /dev/null: no pipe to feed
-  }
+  stdin_.Prepare(std::move(body));
   int status = Start(request, std::move(exec_fd));
-  spool_file_.reset();  // the script has its own descriptor of it now
   if (status != OK) return status;
-  if (body.spooled && pending_in_.empty()) stdin_w_.reset();  // EOF at once (or stdin is the file)
-  in_bb_ = apr_brigade_create(r_->pool, c_->bucket_alloc);
+  stdin_.Started();
   if (opt_.collect_into != nullptr) {
     phase_ = Phase::kBody;  // raw output, no header section
-    body_done_ = true;      // the page's request body is not the command's:
-    stdin_w_.reset();       // the command reads EOF
+    stdin_.NoBody();
   } else if (opt_.nph) {
     // Non-parsed headers: the script speaks HTTP itself; bypass the protocol filters.
     r_->output_filters = r_->proto_output_filters = c_->output_filters;
@@ -166,8 +109,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   // script was not started, so one more try on another helper is safe. A
   // clean EOF could come after a start, so it is never retried.
   StatusOr<wire::Message> reply = Status(Code::kUnavailable, "not tried");
-  // A spooled body file is the script's stdin itself; no body at all: /dev/null.
-  int stdin_file = spool_file_ ? spool_file_.get() : body_done_ && pending_in_.empty() ? NullInput() : -1;
+  int stdin_file = stdin_.stdin_file();
   for (int attempt = 0; attempt < 2; ++attempt) {
     reply = Handoff(*frame, exec_fd.get(), stdin_file);
     if (reply.ok() || reply.status().sys_errno() != ECONNRESET) break;
@@ -218,7 +160,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   }
   pid_ = started->pid;
   // Our pipe ends are fresh, with no other status flag: set, no need to get.
-  for (int fd : {stdin_w_.get(), stdout_r_.get(), stderr_.fd()}) {
+  for (int fd : {stdin_.fd(), stdout_r_.get(), stderr_.fd()}) {
     if (fd >= 0) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);
   }
   return OK;
@@ -236,61 +178,10 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
   int script_ends[] = {stdin_file >= 0 ? stdin_file : in->first.get(), out->second.get(), err->second.get(), exec_fd};
   StatusOr<wire::Message> reply = session_.Send(frame, script_ends);
   // The script's ends now live in the helper (and the script); ours close here.
-  if (stdin_file < 0) stdin_w_ = std::move(in->second);
+  if (stdin_file < 0) stdin_.Attach(std::move(in->second));
   stdout_r_ = std::move(out->first);
   stderr_.Attach(std::move(err->first));
   return reply;
-}
-
-
-ScriptRun::Step ScriptRun::FillFromClient() {
-  if (!stdin_w_ || body_done_ || pending_off_ < pending_in_.size()) return Step::kContinue;
-  pending_in_.clear();
-  pending_off_ = 0;
-  apr_status_t rv = ap_get_brigade(r_->input_filters, in_bb_, AP_MODE_READBYTES, APR_BLOCK_READ, kBodyChunk);
-  if (rv != APR_SUCCESS) {
-    body_error_ = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r_, CPPCGI_BODY_READ "reading the request body for %s failed",
-                  r_->filename);
-    apr_brigade_cleanup(in_bb_);
-    return Step::kStop;
-  }
-  for (apr_bucket* b = APR_BRIGADE_FIRST(in_bb_); b != APR_BRIGADE_SENTINEL(in_bb_); b = APR_BUCKET_NEXT(b)) {
-    if (APR_BUCKET_IS_EOS(b)) {
-      body_done_ = true;
-      break;
-    }
-    const char* data;
-    apr_size_t len;
-    if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) {
-      pending_in_.append(data, len);
-      KeepBodyHead(std::string_view(data, len));
-    }
-  }
-  apr_brigade_cleanup(in_bb_);
-  if (body_done_ && pending_in_.empty()) stdin_w_.reset();  // EOF on the script's stdin
-  return Step::kContinue;
-}
-
-ScriptRun::Step ScriptRun::WriteToScript() {
-  while (pending_off_ < pending_in_.size()) {
-    ssize_t n = ::write(stdin_w_.get(), pending_in_.data() + pending_off_, pending_in_.size() - pending_off_);
-    if (n > 0) {
-      pending_off_ += static_cast<size_t>(n);
-      header_clock_ = apr_time_now();  // the body moving on is progress
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return Step::kContinue;
-    // EPIPE: the script does not want (the rest of) the body. That is its right
-    // (RFC 3875 §4.2); httpd discards the rest of the request body later.
-    stdin_w_.reset();
-    pending_in_.clear();
-    pending_off_ = 0;
-    return Step::kContinue;
-  }
-  if (body_done_) stdin_w_.reset();
-  return Step::kContinue;
 }
 
 
@@ -372,7 +263,7 @@ int ScriptRun::Pump() {
       output_.ClientGone("its HTTP/2 stream was reset or its connection closed");
       break;
     }
-    if (FillFromClient() == Step::kStop) break;
+    if (!stdin_.Fill()) break;
     if (phase_ == Phase::kHeaders && stdout_r_ && HeaderTimeLeftMs(limits_, Moment(0)) <= 0) {
       timed_out_ = true;
       break;
@@ -380,9 +271,9 @@ int ScriptRun::Pump() {
     pollfd fds[5];  // stdin, stdout, stderr, the client socket, the helper connection
     nfds_t n = 0;
     int in_idx = -1, out_idx = -1, err_idx = -1, client_idx = -1;
-    if (stdin_w_ && pending_off_ < pending_in_.size()) {
+    if (stdin_.wants_write()) {
       in_idx = static_cast<int>(n);
-      fds[n++] = {stdin_w_.get(), POLLOUT, 0};
+      fds[n++] = {stdin_.fd(), POLLOUT, 0};
     }
     if (stdout_r_) {
       out_idx = static_cast<int>(n);
@@ -400,7 +291,7 @@ int ScriptRun::Pump() {
     // sends the same FIN. Such a client resets the connection when the
     // response reaches it, and that is seen; until then the script runs, and
     // its idle and run-time limits apply.
-    if (client_fd_ >= 0 && (body_done_ || !stdin_w_)) {
+    if (client_fd_ >= 0 && stdin_.all_read()) {
       client_idx = static_cast<int>(n);
       fds[n++] = {client_fd_, 0, 0};
     }
@@ -460,202 +351,13 @@ int ScriptRun::Pump() {
       NoteHelperFault();
     }
     if (session_.faulted()) break;
-    if (in_idx >= 0 && fds[in_idx].revents != 0) WriteToScript();
+    if (in_idx >= 0 && fds[in_idx].revents != 0 && stdin_.Write()) header_clock_ = apr_time_now();  // progress
     if (err_idx >= 0 && fds[err_idx].revents != 0) stderr_.Read(framer_.bytes_seen() > 0);
     if (out_idx >= 0 && fds[out_idx].revents != 0 && ReadStdout() == Step::kStop) break;
   }
   int status = Finish();
   stderr_.Finish();
   return status;
-}
-
-
-void ScriptRun::CollectExitOrEnd() {
-  session_.CollectExit(kExitGraceMs);
-  NoteHelperFault();
-  if (session_.exited() || !session_.connected()) return;
-  // Its output is over but it runs on (e.g. it closed stdout and sleeps):
-  // closing the connection makes the helper end its tree, as mod_cgi's
-  // request-pool cleanup would.
-  ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
-                CPPCGI_LINGERING "script %s (pid %ld) was still running %d ms after its output ended; ending it",
-                r_->filename, static_cast<long>(pid_), kExitGraceMs);
-  apr_table_setn(r_->notes, "cppcgi-status", "lingering");
-  session_.Drop();
-}
-
-
-
-void ScriptRun::HelperFault(const std::string& what) {
-  session_.Fault(what);
-  NoteHelperFault();
-}
-
-void ScriptRun::NoteHelperFault() {
-  if (session_.faulted()) Failed("the helper process that started the script broke the protocol: " + session_.fault());
-}
-
-// After HelperFault(): nothing of the script's outcome can be vouched for.
-int ScriptRun::EndAfterHelperFault() {
-  SetNotes();
-  apr_table_setn(r_->notes, "cppcgi-status", "helper-fault");
-  if (phase_ != Phase::kBody || opt_.collect_into != nullptr) return HTTP_BAD_GATEWAY;
-  // Headers may be out: the client must not take the response for complete.
-  output_.CutOff();
-  return OK;
-}
-
-#ifdef AP_LOG_EXEC
-constexpr const char* kSuexecLog = AP_LOG_EXEC;
-#else
-constexpr const char* kSuexecLog = "suEXEC's log";
-#endif
-
-// The wrapper writes nothing to stdout and stderr when it refuses; its exit
-// status says why (its own log has the details).
-int ScriptRun::SuexecRefused() {
-  if (!opt_.suexec || !session_.exited() || framer_.bytes_seen() != 0 || !WIFEXITED(session_.exit_report().wait_status))
-    return OK;
-  int code = WEXITSTATUS(session_.exit_report().wait_status);
-  std::optional<std::string> reason = SuexecExitReason(code);
-  if (!reason) return OK;
-  stderr_.DropSuexecNotice();  // the wrapper's line: this one replaces it
-  Failed("the suEXEC wrapper refused to run the script: " + *reason + " (exit status " + std::to_string(code) +
-         "; details in " + kSuexecLog + ")");
-  CountFailure(PoolStats(), FailureReason::kExecFailed);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                CPPCGI_SUEXEC_REFUSED "the suEXEC wrapper refused to run %s: %s (exit status %d; details in %s)",
-                r_->filename, reason->c_str(), code, kSuexecLog);
-  return HTTP_INTERNAL_SERVER_ERROR;
-}
-
-std::string ScriptRun::ExitText() const {
-  if (!session_.exited()) return "still running";
-  return DescribeWaitStatus(session_.exit_report().wait_status);
-}
-
-int ScriptRun::Finish() {
-  stdin_w_.reset();
-  if (output_.gone() != nullptr) {
-    apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
-    if (SharedStats* stats = PoolStats()) Bump(stats->client_disconnects);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
-                  CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", output_.gone(), r_->filename,
-                  static_cast<long>(pid_));
-    session_.Drop();  // the helper ends the script's process group
-    c_->keepalive = AP_CONN_CLOSE;
-    if (phase_ == Phase::kBody) return OK;  // the status went out with the headers
-    // Before the headers nothing was sent: the log must not show a success.
-    // 400, as httpd logs a client that vanishes while sending its body.
-    return final_status_ != OK ? final_status_ : HTTP_BAD_REQUEST;
-  }
-  if (body_error_ != OK) {
-    session_.Drop();
-    if (phase_ == Phase::kBody) {
-      output_.ReleaseHeld();
-      c_->keepalive = AP_CONN_CLOSE;
-      return OK;
-    }
-    return body_error_;
-  }
-  if (session_.faulted()) return EndAfterHelperFault();
-  if (timed_out_ || over_run_time_) {
-    int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
-    Failed(timed_out_ ? "the script wrote nothing for " + std::to_string(opt_.idle_timeout_ms) +
-                            " ms (CppCgiIdleTimeout) and was ended"
-                      : "the script ran longer than CppCgiMaxRunTime (" + std::to_string(opt_.max_run_time_ms) +
-                            " ms) and was ended");
-    if (timed_out_ && phase_ == Phase::kHeaders && framer_.bytes_seen() > 0) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_TIMEOUT "script %s (pid %ld) did not finish its headers within %" APR_INT64_T_FMT
-                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
-    } else if (timed_out_) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
-                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
-    } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_RUN_TIME "script %s (pid %ld) ran %" APR_INT64_T_FMT
-                    " ms, over CppCgiMaxRunTime (%" APR_INT64_T_FMT
-                    " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), ran_ms, opt_.max_run_time_ms);
-    }
-    apr_table_setn(r_->notes, "cppcgi-status", timed_out_ ? "idle-timeout" : "run-time-limit");
-    if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
-    session_.Drop();
-    if (phase_ == Phase::kBody) {
-      output_.CutOff();  // headers are out: the response must not look complete
-      return OK;
-    }
-    return HTTP_GATEWAY_TIME_OUT;
-  }
-
-  if (phase_ == Phase::kHeaders) {
-    // Output ended before the blank line that ends the header section.
-    CollectExitOrEnd();
-    if (session_.faulted()) return EndAfterHelperFault();
-    SetNotes();
-    if (int status = SuexecRefused(); status != OK) return status;
-    Failed(framer_.bytes_seen() == 0
-               ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
-               : "Premature end of script headers: the script " + ExitText() +
-                     " before the blank line that ends the headers");
-    CountFailure(PoolStats(), FailureReason::kNoHeaders);
-    if (framer_.bytes_seen() == 0) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "
-                    "anything to stdout)",
-                    r_->filename, ExitText().c_str());
-    } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_NO_HEADERS "Premature end of script headers: %s (the script %s before the blank line "
-                    "that ends the headers)",
-                    r_->filename, ExitText().c_str());
-    }
-    return HTTP_INTERNAL_SERVER_ERROR;
-  }
-
-  // Before the response is marked complete: how did the script end?
-  CollectExitOrEnd();
-  if (session_.faulted()) return EndAfterHelperFault();
-  bool crashed = session_.exited() && WIFSIGNALED(session_.exit_report().wait_status) && !opt_.nph;
-  if (phase_ == Phase::kBody && opt_.collect_into == nullptr) {
-    if (crashed) {
-      // Killed mid-response: what was sent may be cut short, so the client
-      // must not take it for complete (no last chunk; the connection closes).
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_KILLED_AFTER_HEADERS "script %s (pid %ld) %s after sending its headers; the response "
-                    "is cut off",
-                    r_->filename, static_cast<long>(pid_), ExitText().c_str());
-      output_.CutOff();
-    } else {
-      output_.End();
-    }
-  }
-  SetNotes();
-  if (session_.exited()) {
-    const wire::Exited& exit = session_.exit_report();
-    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r_,
-                  CPPCGI_SCRIPT_EXIT "script %s (pid %ld) %s after %" APR_INT64_T_FMT " us (user %" APR_INT64_T_FMT
-                  " us, sys %" APR_INT64_T_FMT " us, max rss %" APR_INT64_T_FMT " kB)",
-                  r_->filename, static_cast<long>(pid_), ExitText().c_str(), exit.wall_us, exit.user_us,
-                  exit.sys_us, exit.max_rss_kb);
-  }
-  session_.Release();
-  if (phase_ == Phase::kBody) return OK;
-
-  // kDiscard: a redirect, a 304, or a header error; output has been read to the end.
-  if (local_redirect_ != nullptr) {
-    r_->method = "GET";
-    r_->method_number = M_GET;
-    // The body was consumed here; the redirected request must not expect one.
-    apr_table_unset(r_->headers_in, "Content-Length");
-    ap_internal_redirect_handler(local_redirect_, r_);
-    return OK;
-  }
-  return final_status_;
 }
 
 }  // namespace cppcgi

@@ -1,26 +1,38 @@
-// One script run from the handler's side: ask a helper to start the script
-// with pipes we create, then pump in full duplex: the request body goes to
-// the script's stdin while its stdout (headers, then body) and stderr (one
-// error-log line per line) are read, so no pipe can fill up and stall the
-// other. Response bytes go from the script's pipe straight to httpd's
-// output filters; the helper never sees them.
+// One script run from the handler's side. A run goes through these steps:
+//
+//   1. start    (script_io.cc)        the script's pipes are made and handed,
+//                                     with the file to execute, to a helper
+//                                     (HelperSession), which starts it;
+//   2. pump     (script_io.cc)        in full duplex, the request body goes to
+//                                     its stdin (ScriptStdin) while its stderr
+//                                     is logged (ScriptStderr) and its stdout
+//                                     is read, within the run's deadlines
+//                                     (core/run_deadlines.h), in three phases:
+//        headers  the header section is framed (core/script_headers.h), then
+//                 applied (script_headers_apply.h);
+//        body     the response body goes to httpd's filters (ResponseOutput);
+//        discard  a redirect, a 304 or an error: the rest is read and dropped;
+//   3. end      (script_run_end.cc)   what the request gets, the one line that
+//                                     says why a run failed, the accounting.
+//
+// Response bytes go from the script's pipe straight to httpd's output
+// filters; the helper never sees them.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <string>
 
-#include "core/line_splitter.h"
 #include "core/run_deadlines.h"
 #include "core/script_headers.h"
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
 #include "glue/helper_session.h"
+#include "glue/httpd_includes.h"
 #include "glue/response_output.h"
 #include "glue/script_stderr.h"
-#include "glue/httpd_includes.h"
-#include "proc/channel.h"
+#include "glue/script_stdin.h"
 
 namespace cppcgi {
 
@@ -38,12 +50,6 @@ struct ScriptRunOptions {
   int64_t keep_output_bytes = 0;
 };
 
-// stdin for a script that gets no request body: /dev/null, opened once per
-// process (child_init opens it, so that it is not a late fd). Reads EOF at
-// once, as a pipe closed at once would, for no pipe, fcntl and close per
-// request. -1 if it cannot be opened (a pipe is used then).
-int NullInput();
-
 class ScriptRun {
  public:
   ScriptRun(request_rec* r, ScriptRunOptions options);
@@ -58,7 +64,7 @@ class ScriptRun {
   // For ScriptLog: the start of the request body (keep_body_bytes), and what
   // the script wrote to stdout before a response started, and to stderr
   // (keep_output_bytes of each).
-  const std::string& body_head() const { return body_head_; }
+  const std::string& body_head() const { return stdin_.head(); }
   const std::string& output_kept() const { return output_kept_; }
   const std::string& stderr_kept() const { return stderr_.kept(); }
 
@@ -74,8 +80,6 @@ class ScriptRun {
   // Connects, passes the pipes and exec_fd, and waits for the helper's first answer.
   StatusOr<wire::Message> Handoff(const std::string& frame, int exec_fd, int stdin_file);
   int Pump();
-  Step FillFromClient();
-  Step WriteToScript();
   Step ReadStdout();
   // The final header section is complete: the response's status, headers
   // and what follows (script_headers_apply.h), and the output's hold.
@@ -93,7 +97,6 @@ class ScriptRun {
   // What the request gets after a HelperFault(): 502, or a cut-off response.
   int EndAfterHelperFault();
   std::string ExitText() const;
-  void KeepBodyHead(std::string_view data);
   // Appends what fits of `data` to a ScriptLog copy (keep_output_bytes).
   void KeepForLog(std::string* kept, std::string_view data) const;
   // Where the run is, for its deadlines (core/run_deadlines.h).
@@ -122,25 +125,19 @@ class ScriptRun {
   pid_t pid_ = 0;
   bool stdout_grown_ = false;  // see kGrownPipeSize
 
-  UniqueFd stdin_w_, stdout_r_;
+  ScriptStdin stdin_;
+  UniqueFd stdout_r_;
   ScriptStderr stderr_;
-  UniqueFd spool_file_;  // a spooled request body, until handed to the helper
   Phase phase_ = Phase::kHeaders;
   ScriptHeaderFramer framer_;
-  apr_bucket_brigade* in_bb_ = nullptr;
   ResponseOutput output_;
-  std::string pending_in_;
-  size_t pending_off_ = 0;
-  bool body_done_ = false;
   int final_status_ = OK;         // what Run() returns after discarding output
   const char* local_redirect_ = nullptr;
   bool timed_out_ = false;
   bool over_run_time_ = false;
   int interim_count_ = 0;
   std::string failure_;
-  std::string body_head_;            // the start of the request body, for ScriptLog
   std::string output_kept_;          // stdout before the response started, for ScriptLog
-  int body_error_ = OK;
 };
 
 }  // namespace cppcgi
