@@ -34,6 +34,7 @@ WORKLOADS = {
 SPAWN_CEILING = ("hello", "null")
 # The servers' names, as the table gives them and the ratios and targets look them up.
 OURS = "Apache event + mod_cppcgi"
+BASELINE = "Apache event + mod_cppcgi (baseline)"
 CGID = "Apache event + mod_cgid"  # workloads measured against a bare posix_spawn loop of the same program
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
@@ -330,6 +331,8 @@ def main():
     ap.add_argument("--workloads", default="hello,null,sh,py,echo64k,big")
     ap.add_argument("--servers", default="cppcgi,cgid,cgi-prefork,lighttpd,nginx-fcgiwrap")
     ap.add_argument("--module", default=os.environ.get("CPPCGI_MODULE"))
+    ap.add_argument("--baseline", help="another build of mod_cppcgi.so (say, before a change), run beside --module "
+                                       "in the same rounds; the per-round ratios between the two are printed")
     args = ap.parse_args()
     concs = [int(c) for c in args.concurrency.split(",")]
     workloads = args.workloads.split(",")
@@ -345,10 +348,14 @@ def main():
                                'ScriptSock "{root}/run/cgid.sock"\n'),
         "cgi-prefork": lambda: Apache("Apache prefork + mod_cgi", site, "prefork",
                                       f'LoadModule cgi_module "{MODULES_DIR}/mod_cgi.so"'),
+        "baseline": lambda: Apache(BASELINE, site, "event", f'LoadModule cppcgi_module "{args.baseline}"'),
         "lighttpd": lambda: Lighttpd(site),
         "nginx-fcgiwrap": lambda: NginxFcgiwrap(site),
     }
-    servers = [makers[name]() for name in args.servers.split(",")]
+    names = args.servers.split(",")
+    if args.baseline and "baseline" not in names:
+        names.append("baseline")
+    servers = [makers[name]() for name in names]
     results = {}  # (server, workload, c) -> list of runs
     ceilings = {}
     helper_memory = []
@@ -358,7 +365,8 @@ def main():
         for rnd in range(args.rounds):
             for workload in workloads:
                 for c in concs:
-                    for s in servers:
+                    # Every other round in the reverse order: no server always runs right after another.
+                    for s in (servers if rnd % 2 == 0 else servers[::-1]):
                         r = run_wrk(s.port, workload, c, args.seconds, os.path.join(site, "post.lua"))
                         results.setdefault((s.name, workload, c), []).append(r)
                         print(f"round {rnd + 1} {workload} c={c} {s.name}: {r['rps']:.0f} req/s "
@@ -414,6 +422,15 @@ def main():
     if spread:
         print(f"\nmod_cppcgi ÷ mod_cgid per round (lowest–highest of {args.rounds}; the table gives the median): "
               + "; ".join(spread))
+    if args.baseline:
+        print("\nmod_cppcgi ÷ its baseline build, per round (median, lowest–highest; below 0.97 is flagged):")
+        for workload in workloads:
+            for c in concs:
+                runs, base = results.get((ours, workload, c)), results.get((BASELINE, workload, c))
+                per_round = [r["rps"] / x["rps"] for r, x in zip(runs, base)]
+                median = statistics.median(per_round)
+                print(f"- {workload} c={c}: {median:.3f} ({min(per_round):.3f}–{max(per_round):.3f})"
+                      + (" BELOW 0.97" if median < 0.97 else ""))
     known = [f"{workload} c={c} {bound:.2f}×" for (workload, c), bound in bounds.items() if bound is not None]
     if known:
         print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(known)
