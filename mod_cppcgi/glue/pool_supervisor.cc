@@ -18,6 +18,7 @@
 #include "core/log_ids.h"
 #include "core/pool_size.h"
 #include "core/unique_fd.h"
+#include "glue/module_state.h"
 #include "glue/server_config.h"
 #include "proc/helper_main.h"
 #include "proc/kill_capability.h"
@@ -27,24 +28,9 @@
 #include "proc/shared_stats.h"
 
 namespace cppcgi {
-namespace {
 
-constexpr const char* kRetainedKey = "mod_cppcgi-retained";
-constexpr int kMaxDraining = 1024;
-
-// State that outlives a generation (httpd may unload and reload this .so on
-// restart, so statics do not survive): the generation counter, and helpers
-// of earlier generations that still finish their scripts after a graceful
-// restart, so that the new generation takes them back as "other children"
-// and httpd does not report them as lost. Plain data, plus one pointer to a
-// shared mapping that belongs to the process, not to this .so.
-struct Retained {
-  SharedStats* stats;  // made once, never unmapped: counters survive restarts
-  unsigned generation;
-  int draining_count;
-  pid_t draining[kMaxDraining];
-};
-
+// This generation's pool (ModuleState points at it): in the parent, and
+// inherited by the MPM children.
 struct Slot;
 
 struct Pool {
@@ -66,9 +52,25 @@ struct Slot {
   apr_proc_t proc;
 };
 
-Pool* g_pool = nullptr;  // this generation's pool, in the parent and inherited by MPM children
-std::string g_socket_path;
-SharedStats* g_stats = nullptr;
+namespace {
+
+constexpr const char* kRetainedKey = "mod_cppcgi-retained";
+constexpr int kMaxDraining = 1024;
+
+// State that outlives a generation (httpd may unload and reload this .so on
+// restart, so statics do not survive): the generation counter, and helpers
+// of earlier generations that still finish their scripts after a graceful
+// restart, so that the new generation takes them back as "other children"
+// and httpd does not report them as lost. Plain data, plus one pointer to a
+// shared mapping that belongs to the process, not to this .so.
+struct Retained {
+  SharedStats* stats;  // made once, never unmapped: counters survive restarts
+  unsigned generation;
+  int draining_count;
+  pid_t draining[kMaxDraining];
+};
+
+
 
 Retained* GetRetained() {
   void* data = ap_retained_data_get(kRetainedKey);
@@ -179,7 +181,7 @@ void CloseAllExcept(const std::vector<int>& keep) {
   options.lifeline_fd = lifeline;
   options.log = LogFromHelper;
   options.counters = pool->counters;
-  options.stats = g_stats;
+  options.stats = State().stats;
   _exit(RunHelper(options));
 }
 
@@ -192,7 +194,7 @@ void MaintainHelper(int reason, void* data, int status);
 // nothing a compromised worker could not signal on its own.
 void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
   uid_t user = ap_unixd_config.user_id;
-  int n = ForgetHelper(g_stats, helper, [&](pid_t pid, uint32_t dir_slot) {
+  int n = ForgetHelper(State().stats, helper, [&](pid_t pid, uint32_t dir_slot) {
     Release(counters, dir_slot);
     if (pid <= 1 || !RunsAs(pid, user)) return;
     std::vector<pid_t> tree = Descendants(pid);
@@ -209,10 +211,10 @@ void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
 
 // The gauge counts this generation's helpers (not draining ones).
 void UpdateHelpersAlive(const Pool* pool) {
-  if (g_stats == nullptr) return;
+  if (State().stats == nullptr) return;
   uint32_t alive = 0;
   for (const Slot* slot : pool->slots) alive += slot->proc.pid > 0 ? 1 : 0;
-  g_stats->helpers_alive.store(pool->ended ? 0 : alive, std::memory_order_relaxed);
+  State().stats->helpers_alive.store(pool->ended ? 0 : alive, std::memory_order_relaxed);
 }
 
 bool ForkHelper(Slot* slot) {
@@ -253,7 +255,7 @@ void MaintainHelper(int reason, void* data, int status) {
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, pool->server,
                      CPPCGI_HELPER_RETIRED "helper %ld retired after a malformed answer (CPPCGI0016); starting a "
                      "new one", static_cast<long>(dead));
-        if (g_stats != nullptr) Bump(g_stats->helper_restarts);
+        if (State().stats != nullptr) Bump(State().stats->helper_restarts);
         ForkHelper(slot);
         return;
       }
@@ -267,7 +269,7 @@ void MaintainHelper(int reason, void* data, int status) {
                                             : "was killed by signal " + std::to_string(WTERMSIG(status));
       ap_log_error(APLOG_MARK, APLOG_ERR, 0, pool->server, CPPCGI_HELPER_DIED "helper %ld %s; starting a new one",
                    static_cast<long>(dead), how.c_str());
-      if (g_stats != nullptr) Bump(g_stats->helper_restarts);
+      if (State().stats != nullptr) Bump(State().stats->helper_restarts);
       ForkHelper(slot);
       return;
     }
@@ -332,9 +334,9 @@ apr_status_t EndGeneration(void* data) {
   ::unlink(pool->socket_path.c_str());
   UnmapScriptCounters(pool->counters);  // the helpers keep their own mapping
   pool->counters = nullptr;
-  if (g_pool == pool) {
-    g_pool = nullptr;
-    g_socket_path.clear();
+  if (State().pool == pool) {
+    State().pool = nullptr;
+    State().socket_path.clear();
   }
   return APR_SUCCESS;
 }
@@ -374,9 +376,9 @@ int Fail(server_rec* s, const Status& st) {
 
 }  // namespace
 
-const std::string& PoolSocketPath() { return g_socket_path; }
+const std::string& PoolSocketPath() { return State().socket_path; }
 
-SharedStats* PoolStats() { return g_stats; }
+SharedStats* PoolStats() { return State().stats; }
 
 int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   // The first configuration pass at startup only checks the config.
@@ -389,7 +391,7 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     if (!stats.ok()) return Fail(s, stats.status());
     retained->stats = *stats;
   }
-  g_stats = retained->stats;
+  State().stats = retained->stats;
   unsigned generation = ++retained->generation;
   auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
   new (pool) Pool();
@@ -426,21 +428,21 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     pool->slots.push_back(slot);
     if (!ForkHelper(slot)) return Fail(s, Status::System("fork", errno));
   }
-  g_pool = pool;
-  g_socket_path = pool->socket_path;
+  State().pool = pool;
+  State().socket_path = pool->socket_path;
   ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CPPCGI_POOL_STARTED "generation %u: started %d helpers on %s",
                generation, helpers, pool->socket_path.c_str());
   return OK;
 }
 
 void ForgetPoolInChild(apr_pool_t*, server_rec*) {
-  if (g_pool == nullptr) return;
+  if (State().pool == nullptr) return;
   // Only httpd's parent may hold the lifeline's write end, or helpers would
   // never see it close; workers connect by path and need no listening fd.
-  g_pool->lifeline_write.reset();
-  g_pool->lifeline_read.reset();
-  g_pool->listen_fd.reset();
-  g_pool->parent_pid = 0;  // EndGeneration never acts in a child
+  State().pool->lifeline_write.reset();
+  State().pool->lifeline_read.reset();
+  State().pool->listen_fd.reset();
+  State().pool->parent_pid = 0;  // EndGeneration never acts in a child
 }
 
 }  // namespace cppcgi

@@ -13,6 +13,7 @@
 #include "core/script_log.h"
 #include "glue/apr_raii.h"
 #include "glue/compat.h"
+#include "glue/module_state.h"
 #include "proc/script_counters.h"
 
 namespace cppcgi {
@@ -105,15 +106,13 @@ const char* SetScriptOwner(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
-uint32_t g_next_slot = 1;
-
 const char* SetMaxScripts(cmd_parms* cmd, void* dir, const char* arg) {
   auto n = ParseCount(cmd->cmd->name, arg, 1, 100000);
   if (!n.ok()) return Error(cmd, n.status());
-  if (g_next_slot >= kMaxDirSlots)
+  if (State().next_dir_slot >= kMaxDirSlots)
     return apr_psprintf(cmd->pool, "%s: more than %u sections set it; use fewer", cmd->cmd->name, kMaxDirSlots - 1);
   Dir(dir).max_scripts = static_cast<uint32_t>(*n);
-  Dir(dir).max_scripts_slot = g_next_slot++;
+  Dir(dir).max_scripts_slot = State().next_dir_slot++;
   return nullptr;
 }
 
@@ -251,7 +250,7 @@ const command_rec kDirectives[] = {
     {nullptr, {nullptr}, nullptr, 0, RAW_ARGS, nullptr},
 };
 
-void ResetDirSlots() { g_next_slot = 1; }
+void ResetDirSlots() { State().next_dir_slot = 1; }
 
 void* CreateServerConfig(apr_pool_t* p, server_rec* s) {
   // Runs for the main server when LoadModule is read: the moment to make

@@ -1,0 +1,10 @@
+#include "glue/module_state.h"
+
+namespace cppcgi {
+
+ModuleState& State() {
+  static ModuleState state;
+  return state;
+}
+
+}  // namespace cppcgi

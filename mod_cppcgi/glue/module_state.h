@@ -1,0 +1,26 @@
+// The module's mutable state in a process, in one object: what this
+// generation's helper pool is (made by httpd's parent in post_config, and
+// inherited by the MPM children), the path workers connect to, the shared
+// statistics mapping (made once by httpd's parent, kept across restarts),
+// and the next CppCgiMaxScripts counter slot, handed out while the
+// configuration is read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cppcgi {
+
+struct Pool;  // pool_supervisor.cc's
+struct SharedStats;
+
+struct ModuleState {
+  Pool* pool = nullptr;          // this generation's pool; null when none runs
+  std::string socket_path;       // its socket; empty when none runs
+  SharedStats* stats = nullptr;  // null before the first real post_config
+  uint32_t next_dir_slot = 1;    // reset by pre_config
+};
+
+ModuleState& State();
+
+}  // namespace cppcgi
