@@ -45,7 +45,7 @@
 #include "core/shebang.h"
 #include "core/unique_fd.h"
 #include "doctor/script_report.h"
-#include "proc/exec_plan.h"
+#include "proc/worker/exec_plan.h"
 
 namespace cppcgi {
 namespace {

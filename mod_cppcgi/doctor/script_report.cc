@@ -8,7 +8,7 @@
 
 #include "core/shebang.h"
 #include "core/unique_fd.h"
-#include "proc/file_probe.h"
+#include "proc/worker/file_probe.h"
 
 namespace cppcgi {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "proc/exec_plan.h"
+#include "proc/worker/exec_plan.h"
 
 namespace cppcgi {
 

@@ -15,7 +15,7 @@
 #include "glue/script_io.h"
 #include "glue/script_log.h"
 #include "glue/server_config.h"
-#include "proc/exec_plan.h"
+#include "proc/worker/exec_plan.h"
 #include "proc/shared_stats.h"
 
 namespace cppcgi {

@@ -7,7 +7,7 @@
 
 #include "core/log_ids.h"
 #include "glue/pool_supervisor.h"
-#include "proc/idle_connection.h"
+#include "proc/worker/idle_connection.h"
 #include "proc/process_tree.h"
 #include "proc/shared_stats.h"
 

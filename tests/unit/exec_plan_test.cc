@@ -1,4 +1,4 @@
-#include "proc/exec_plan.h"
+#include "proc/worker/exec_plan.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

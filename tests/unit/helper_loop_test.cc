@@ -21,8 +21,8 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
-#include "proc/helper_main.h"
-#include "proc/spawn.h"
+#include "proc/helper/helper_main.h"
+#include "proc/helper/spawn.h"
 #include "open_fds_script.h"
 
 namespace cppcgi {

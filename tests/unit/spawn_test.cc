@@ -13,7 +13,7 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
-#include "proc/spawn.h"
+#include "proc/helper/spawn.h"
 #include "open_fds_script.h"
 
 namespace cppcgi {

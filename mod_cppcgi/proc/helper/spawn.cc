@@ -1,4 +1,4 @@
-#include "proc/spawn.h"
+#include "proc/helper/spawn.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>

@@ -1,4 +1,4 @@
-#include "proc/file_probe.h"
+#include "proc/worker/file_probe.h"
 
 #include <fcntl.h>
 #include <sys/statvfs.h>

@@ -1,4 +1,4 @@
-#include "proc/fault_injection.h"
+#include "proc/helper/fault_injection.h"
 
 #include <cstdlib>
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "proc/helper_main.h"
+#include "proc/helper/helper_main.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -20,11 +20,11 @@
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
-#include "proc/fault_injection.h"
+#include "proc/helper/fault_injection.h"
 #include "proc/process_tree.h"
 #include "proc/script_counters.h"
 #include "proc/shared_stats.h"
-#include "proc/spawn.h"
+#include "proc/helper/spawn.h"
 
 namespace cppcgi {
 namespace {

@@ -1,4 +1,4 @@
-#include "proc/memory_trim.h"
+#include "proc/helper/memory_trim.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>

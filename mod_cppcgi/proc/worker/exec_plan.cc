@@ -1,4 +1,4 @@
-#include "proc/exec_plan.h"
+#include "proc/worker/exec_plan.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "proc/file_probe.h"
+#include "proc/worker/file_probe.h"
 
 namespace cppcgi {
 namespace {

@@ -1,4 +1,4 @@
-#include "proc/idle_connection.h"
+#include "proc/worker/idle_connection.h"
 
 #include <sys/un.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "proc/kill_capability.h"
+#include "proc/helper/kill_capability.h"
 
 #include <linux/capability.h>
 #include <sys/prctl.h>
