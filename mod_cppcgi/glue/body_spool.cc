@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "core/log_ids.h"
+#include "glue/failure_report.h"
 
 namespace cppcgi {
 namespace {
@@ -31,7 +31,23 @@ bool WriteAll(int fd, const char* data, size_t len) {
   return true;
 }
 
+int SpoolFailed(request_rec* r, int err) {
+  return RecordFailure(r, Fault::kBodySpool,
+                       std::string("cannot spool the request body for ") + r->filename + " to a temporary file",
+                       APR_FROM_OS_ERROR(err));
+}
+
 }  // namespace
+
+int BodyReadFailed(request_rec* r, apr_status_t rv) {
+  int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+  // A body over LimitRequestBody is the client's doing: not an error of the server's.
+  RecordFailure(r, status == HTTP_REQUEST_ENTITY_TOO_LARGE ? Fault::kBodyTooLarge : Fault::kBodyRead,
+                std::string("reading the request body for ") + r->filename + " failed (status " +
+                    std::to_string(status) + ")",
+                rv);
+  return status;
+}
 
 bool HasBodyOfUnknownLength(request_rec* r) {
   return apr_table_get(r->headers_in, "Content-Length") == nullptr &&
@@ -52,10 +68,7 @@ int SpoolRequestBody(request_rec* r, SpooledBody* out) {
   while (!done) {
     apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ, 65536);
     if (rv != APR_SUCCESS) {
-      int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-      ap_log_rerror(APLOG_MARK, status == HTTP_REQUEST_ENTITY_TOO_LARGE ? APLOG_INFO : APLOG_ERR, rv, r,
-                    CPPCGI_BODY_READ "reading the request body for %s failed (status %d)", r->filename, status);
-      return status;
+      return BodyReadFailed(r, rv);
     }
     for (apr_bucket* b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
       if (APR_BUCKET_IS_EOS(b)) {
@@ -73,22 +86,18 @@ int SpoolRequestBody(request_rec* r, SpooledBody* out) {
       if (!out->file) {
         out->file = OpenTempFile();
         if (!out->file || !WriteAll(out->file.get(), out->memory.data(), out->memory.size())) {
-          ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r,
-                        CPPCGI_BODY_READ "cannot spool the request body for %s to a temporary file", r->filename);
-          return HTTP_INTERNAL_SERVER_ERROR;
+          return SpoolFailed(r, errno);
         }
         out->memory.clear();
         out->memory.shrink_to_fit();
       }
       if (!WriteAll(out->file.get(), data, len)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r,
-                      CPPCGI_BODY_READ "cannot spool the request body for %s to a temporary file", r->filename);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        return SpoolFailed(r, errno);
       }
     }
     apr_brigade_cleanup(bb);
   }
-  if (out->file && ::lseek(out->file.get(), 0, SEEK_SET) != 0) return HTTP_INTERNAL_SERVER_ERROR;
+  if (out->file && ::lseek(out->file.get(), 0, SEEK_SET) != 0) return SpoolFailed(r, errno);
   return OK;
 }
 

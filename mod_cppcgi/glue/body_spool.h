@@ -31,4 +31,8 @@ bool HasNoRequestBody(request_rec* r);
 // Reads the whole body. Returns OK, or the HTTP status for a failed read.
 int SpoolRequestBody(request_rec* r, SpooledBody* out);
 
+// Reading the request body failed with `rv`: recorded (glue/failure_report.h);
+// returns the status the request gets (httpd's mapping of `rv`).
+int BodyReadFailed(request_rec* r, apr_status_t rv);
+
 }  // namespace cppcgi

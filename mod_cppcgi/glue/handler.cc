@@ -11,6 +11,7 @@
 #include "core/paths.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
+#include "glue/failure_report.h"
 #include "glue/pool_supervisor.h"
 #include "glue/script_io.h"
 #include "glue/script_log.h"
@@ -83,10 +84,10 @@ bool AddIndexedQueryArgs(request_rec* r, std::vector<std::string>* argv) {
     char* word = ap_getword_nulls(r->pool, &args, '+');
     if (*word != '\0') ap_unescape_url(word);
     if (word[0] == '-') {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                    CPPCGI_DASH_ARGUMENT "the query string of %s would pass the command-line option '%s' to it "
-                    "(RFC 3875 indexed query); refused. Use name=value queries",
-                    r->filename, ap_escape_logitem(r->pool, word));
+      RecordFailure(r, Fault::kDashArgument,
+                    std::string("the query string of ") + r->filename + " would pass the command-line option '" +
+                        ap_escape_logitem(r->pool, word) + "' to it (RFC 3875 indexed query); refused. Use "
+                        "name=value queries");
       return false;
     }
     argv->emplace_back(ap_escape_shell_cmd(r->pool, word));
@@ -129,6 +130,14 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
   return req;
 }
 
+// A request refused before its script runs: recorded, and written to
+// ScriptLog in `cgi_words`.
+int Refuse(request_rec* r, Fault fault, const std::string& text, const char* cgi_words) {
+  int status = RecordFailure(r, fault, text);
+  ScriptLogError(r, status, cgi_words);
+  return status;
+}
+
 bool ErrorPageOn(request_rec* r) { return GetDirConfig(r)->settings.error_page.value_or(false); }
 
 // CppCgiErrorPage On: answer a failure with the developer page instead of
@@ -165,45 +174,35 @@ std::optional<SuexecTarget> SuexecTargetFor(request_rec* r) {
 int HandleRequest(request_rec* r) {
   if (!IsCgiHandler(r->handler)) return DECLINED;
 
+  // mod_cgi's words for each in ScriptLog (its entries are compared with mod_cgi's).
   if ((ap_allow_options(r) & OPT_EXECCGI) == 0 && !IsScriptAliased(r)) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  CPPCGI_EXECCGI_OFF "Options ExecCGI is off in this directory: %s", r->filename);
-    ScriptLogError(r, HTTP_FORBIDDEN, "Options ExecCGI is off in this directory");
-    return HTTP_FORBIDDEN;
+    return Refuse(r, Fault::kExecCgiOff, std::string("Options ExecCGI is off in this directory: ") + r->filename,
+                  "Options ExecCGI is off in this directory");
   }
   if (r->finfo.filetype == APR_NOFILE) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_NOT_FOUND "script not found or unable to stat: %s",
-                  r->filename);
-    ScriptLogError(r, HTTP_NOT_FOUND, "script not found or unable to stat");
-    return HTTP_NOT_FOUND;
+    return Refuse(r, Fault::kNotFound, std::string("script not found or unable to stat: ") + r->filename,
+                  "script not found or unable to stat");
   }
   if (r->finfo.filetype == APR_DIR) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_IS_DIRECTORY "attempt to invoke directory as script: %s",
-                  r->filename);
-    ScriptLogError(r, HTTP_FORBIDDEN, "attempt to invoke directory as script");
-    return HTTP_FORBIDDEN;
+    return Refuse(r, Fault::kIsDirectory, std::string("attempt to invoke directory as script: ") + r->filename,
+                  "attempt to invoke directory as script");
   }
   if (r->used_path_info == AP_REQ_REJECT_PATH_INFO && r->path_info != nullptr && *r->path_info != '\0') {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  CPPCGI_PATH_INFO_OFF "AcceptPathInfo off disallows the path info %s for %s", r->path_info,
-                  r->filename);
-    ScriptLogError(r, HTTP_NOT_FOUND, "AcceptPathInfo off disallows user's path");
-    return HTTP_NOT_FOUND;
+    return Refuse(r, Fault::kPathInfoOff,
+                  std::string("AcceptPathInfo off disallows the path info ") + r->path_info + " for " + r->filename,
+                  "AcceptPathInfo off disallows user's path");
   }
 
   // An nph- script writes raw HTTP: it cannot be part of an SSI page (as mod_cgi).
   if (IsNph(r->filename) && r->main != nullptr) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "attempt to include the nph- script %s", r->filename);
-    return HTTP_FORBIDDEN;
+    return RecordFailure(r, Fault::kNphIncluded, std::string("attempt to include the nph- script ") + r->filename);
   }
 
   // Every check runs on descriptors opened here; the one that passed is the one executed.
   ExecRequest exec_request = BuildExecRequest(r);
   ExecDecision decision = PrepareExec(exec_request);
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "%s: %s; fix: %s", LogId(refusal->id).c_str(),
-                  refusal->problem.c_str(), refusal->fix.c_str());
-    CountRefusal(PoolStats(), static_cast<int>(refusal->id));
+    RecordRefusal(r, *refusal);
     ScriptLogError(r, refusal->http_status, LogId(refusal->id) + ": " + refusal->problem + "; fix: " + refusal->fix);
     if (ErrorPageOn(r)) {
       return SendErrorPage(r, {refusal->http_status, r->filename, LogId(refusal->id) + ": " + refusal->problem,

@@ -5,11 +5,10 @@
 
 #include <cerrno>
 
-#include "core/log_ids.h"
+#include "glue/failure_report.h"
 #include "glue/pool_supervisor.h"
 #include "proc/worker/idle_connection.h"
 #include "proc/process_tree.h"
-#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -61,14 +60,14 @@ void HelperSession::Read() {
       return;
     case FrameReceiver::Result::kFrame:
       if (!from_helper_.TakeFds().empty()) {
-        Fault("file descriptors attached to its exit report");
+        Distrust("file descriptors attached to its exit report");
         return;
       }
       TakeExit(wire::Decode(from_helper_.TakeFrame()));
       return;
     case FrameReceiver::Result::kError:
       if (IsPeerFault(error)) {
-        Fault(error.ToString());
+        Distrust(error.ToString());
         return;
       }
       [[fallthrough]];
@@ -88,12 +87,12 @@ void HelperSession::CollectExit(int64_t timeout_ms) {
 void HelperSession::TakeExit(const StatusOr<wire::Message>& message) {
   if (!message.ok()) {
     // A timeout or EOF is for the caller to weigh; a malformed frame is not.
-    if (IsPeerFault(message.status())) Fault(message.status().ToString());
+    if (IsPeerFault(message.status())) Distrust(message.status().ToString());
     return;
   }
   const auto* e = std::get_if<wire::Exited>(&*message);
   if (e == nullptr) {
-    Fault("an answer other than the exit report after the start report");
+    Distrust("an answer other than the exit report after the start report");
     return;
   }
   exit_ = *e;
@@ -109,20 +108,17 @@ void HelperSession::Release() {
 // child of httpd's parent, or of this process under -X, is signalled
 // (SIGUSR2: it takes no new script, finishes the others, and httpd's parent
 // starts a replacement).
-void HelperSession::Fault(const std::string& what) {
+void HelperSession::Distrust(const std::string& what) {
   if (faulted()) return;
-  fault_ = what;
   pid_t helper = from_helper_.sender();
   bool retired =
       helper > 0 && (SignalIfChildOf(helper, getppid(), SIGUSR2) || SignalIfChildOf(helper, getpid(), SIGUSR2));
   conn_.reset();
-  CountFailure(PoolStats(), FailureReason::kHelperFault);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                CPPCGI_HELPER_PROTOCOL "helper %ld sent a malformed or out-of-turn answer while running %s (%s); "
-                "dropped its connection, which ends the script, and %s",
-                static_cast<long>(helper), r_->filename, what.c_str(),
-                retired ? "retired the helper (httpd's parent starts a new one)"
-                        : "could not retire it (not a helper of this server, or gone)");
+  fault_ = "helper " + std::to_string(helper) + " sent a malformed or out-of-turn answer while running " +
+           r_->filename + " (" + what + "); dropped its connection, which ends the script, and " +
+           (retired ? "retired the helper (httpd's parent starts a new one)"
+                    : "could not retire it (not a helper of this server, or gone)");
+  RecordFailure(r_, Fault::kHelperProtocol, fault_);
 }
 
 }  // namespace cppcgi

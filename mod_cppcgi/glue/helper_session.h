@@ -51,10 +51,11 @@ class HelperSession {
   // and this thread's next request can use it; otherwise it is closed.
   void Release();
 
-  // A malformed or out-of-turn answer (`what`): logged (CPPCGI0016) and
-  // counted once, the connection dropped, the helper retired.
-  void Fault(const std::string& what);
+  // A malformed or out-of-turn answer (`what`): recorded once
+  // (Fault::kHelperProtocol), the connection dropped, the helper retired.
+  void Distrust(const std::string& what);
   bool faulted() const { return !fault_.empty(); }
+  // The recorded failure's text.
   const std::string& fault() const { return fault_; }
 
  private:

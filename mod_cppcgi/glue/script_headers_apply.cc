@@ -5,10 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/log_ids.h"
 #include "core/script_headers.h"
-#include "glue/pool_supervisor.h"
-#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -38,7 +35,6 @@ int NextHeaderLine(char* buf, int len, void* data) {
 }
 
 HeaderOutcome Refused(int status, std::string failure) {
-  CountFailure(PoolStats(), FailureReason::kBadHeaders);
   return HeaderOutcome{false, status, nullptr, std::move(failure)};
 }
 
@@ -47,19 +43,14 @@ HeaderOutcome Refused(int status, std::string failure) {
 HeaderOutcome ApplyScriptHeaders(request_rec* r, const std::vector<std::string_view>& lines) {
   for (std::string_view line : lines) {
     if (IsTransferEncodingLine(line)) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                    CPPCGI_BAD_HEADERS "script %s sent a Transfer-Encoding header; the server frames the response "
-                    "itself, so this is refused (502). Remove the header from the script",
-                    r->filename);
-      return Refused(HTTP_BAD_GATEWAY,
-                     "the script sent a Transfer-Encoding header; the server frames the response itself");
+      return Refused(HTTP_BAD_GATEWAY, std::string("script ") + r->filename +
+                                           " sent a Transfer-Encoding header; the server frames the response "
+                                           "itself, so this is refused (502). Remove the header from the script");
     }
     if (Status st = ValidateHeaderLine(line); !st.ok()) {
       std::string shown(line.substr(0, 30));
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_BAD_HEADERS "malformed header from script %s: %s: %s",
-                    r->filename, st.message().c_str(), ap_escape_logitem(r->pool, shown.c_str()));
-      return Refused(HTTP_INTERNAL_SERVER_ERROR,
-                     "malformed header line from the script (" + st.message() + "): " + shown);
+      return Refused(HTTP_INTERNAL_SERVER_ERROR, std::string("malformed header from script ") + r->filename + ": " +
+                                                     st.message() + ": " + ap_escape_logitem(r->pool, shown.c_str()));
     }
   }
   HeaderLines feed{lines};
@@ -98,12 +89,7 @@ std::string SendInterimResponse(request_rec* r, const std::vector<std::string_vi
     if (!refused.empty()) break;
     if (Status st = ValidateHeaderLine(line, true); !st.ok()) refused = st.message() + ": " + std::string(line.substr(0, 30));
   }
-  if (!refused.empty()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_BAD_HEADERS "malformed header from script %s: %s", r->filename,
-                  ap_escape_logitem(r->pool, refused.c_str()));
-    CountFailure(PoolStats(), FailureReason::kBadHeaders);
-    return "malformed interim response from the script: " + refused;
-  }
+  if (!refused.empty()) return ap_escape_logitem(r->pool, refused.c_str());
   // httpd sends r->status_line and r->headers_out, then clears the headers.
   apr_table_t* saved = r->headers_out;
   r->headers_out = apr_table_make(r->pool, 4);

@@ -19,14 +19,14 @@ struct HeaderOutcome {
   bool body = false;                     // the response body follows; else the output is dropped
   int final_status = OK;                 // what the handler returns when the output is dropped
   const char* local_redirect = nullptr;  // an internal redirect to this path (RFC 3875 §6.2.2)
-  std::string failure;                   // why the response failed (logged already), or empty
+  std::string failure;                   // why the header section is refused (names the file), or empty
 };
 
 // A complete final header section.
 HeaderOutcome ApplyScriptHeaders(request_rec* r, const std::vector<std::string_view>& lines);
 
-// A 1xx section (`code`) sent to the client as an interim response; the
-// failure (logged already) if it is refused. `count`: interim sections so far.
+// A 1xx section (`code`) sent to the client as an interim response; if it
+// is refused, what is wrong with it (escaped for the log). `count`: interim sections so far.
 std::string SendInterimResponse(request_rec* r, const std::vector<std::string_view>& lines, int code, int* count);
 
 }  // namespace cppcgi

@@ -6,11 +6,9 @@
 
 #include <cerrno>
 
-#include "core/log_ids.h"
 #include "core/run_deadlines.h"
-#include "glue/pool_supervisor.h"
+#include "glue/failure_report.h"
 #include "glue/script_headers_apply.h"
-#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -92,17 +90,13 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   started_ = apr_time_now();
   header_clock_ = started_;
   if (opt_.socket_path.empty()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "no helper pool is running; cannot run %s",
-                  r_->filename);
-    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
-    return HTTP_SERVICE_UNAVAILABLE;
+    return Fail(Fault::kNoPool, std::string("no helper pool is running (see the startup messages CPPCGI0101 and "
+                                            "CPPCGI0105); cannot run ") + r_->filename);
   }
   auto frame = wire::Encode(request);
   if (!frame.ok()) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "cannot prepare to run %s: %s", r_->filename,
-                  frame.status().ToString().c_str());
-    CountFailure(PoolStats(), FailureReason::kExecFailed);
-    return HTTP_INTERNAL_SERVER_ERROR;
+    return Fail(Fault::kRequestTooLarge, std::string("cannot prepare to run ") + r_->filename + ": " +
+                                             frame.status().ToString());
   }
   // A connection reset before the helper answered means it never read the
   // request (a helper that stopped accepting, or died, with it queued): the
@@ -122,35 +116,21 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
   if (!reply.ok()) {
     // Silence after the helper had the request (it died, or is stopped) is
     // not retried: the script may have started, and could run twice.
-    bool taken = session_.request_sent() && reply.status().sys_errno() != ECONNRESET;
     std::string why = reply.status().ToString();
-    if (taken) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_POOL_UNREACHABLE "the helper did not say whether it started %s (%s); not retried, since "
-                    "the script may have started (httpd's parent ends the scripts of a helper that dies)",
-                    r_->filename, why.c_str());
-    } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_POOL_UNREACHABLE "cannot hand %s to a helper: %s",
-                    r_->filename, why.c_str());
+    if (session_.request_sent() && reply.status().sys_errno() != ECONNRESET) {
+      return Fail(Fault::kHelperSilent, std::string("the helper did not say whether it started ") + r_->filename +
+                                            " (" + why + "); not retried, since the script may have started "
+                                            "(httpd's parent ends the scripts of a helper that dies)");
     }
-    CountFailure(PoolStats(), FailureReason::kPoolUnreachable);
-    Failed(taken ? "the helper process went silent after taking the request: " + why
-                 : "no helper process could be reached to start the script: " + why);
-    return HTTP_SERVICE_UNAVAILABLE;
+    return Fail(Fault::kHandoff, std::string("cannot hand ") + r_->filename + " to a helper: " + why);
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply); failed != nullptr && failed->busy) {
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_, CPPCGI_BUSY "not starting %s: %s already run; answering 503",
-                  r_->filename, failed->what.c_str());
-    if (SharedStats* stats = PoolStats()) Bump(stats->busy_refusals);
     apr_table_setn(r_->err_headers_out, "Retry-After", "1");
-    return HTTP_SERVICE_UNAVAILABLE;
+    return Fail(Fault::kBusy, std::string("not starting ") + r_->filename + ": " + failed->what +
+                                  " already run; answering 503");
   }
   if (const auto* failed = std::get_if<wire::SpawnFailed>(&*reply)) {
-    std::string why = Status::System(failed->what, failed->sys_errno).ToString();
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_SPAWN_FAILED "%s", why.c_str());
-    CountFailure(PoolStats(), FailureReason::kExecFailed);
-    Failed(why);
-    return HTTP_INTERNAL_SERVER_ERROR;
+    return Fail(Fault::kSpawnFailed, Status::System(failed->what, failed->sys_errno).ToString());
   }
   const auto* started = std::get_if<wire::Started>(&*reply);
   if (started == nullptr) {
@@ -188,7 +168,9 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
 
 void ScriptRun::OnHeaders() {
   HeaderOutcome outcome = ApplyScriptHeaders(r_, framer_.lines());
-  if (!outcome.failure.empty()) Failed(outcome.failure);
+  if (!outcome.failure.empty()) {
+    outcome.final_status = Fail(Fault::kBadHeaders, outcome.failure, outcome.final_status);
+  }
   if (!outcome.body) {
     phase_ = Phase::kDiscard;  // the rest of the output is read and dropped
     final_status_ = outcome.final_status;
@@ -229,19 +211,16 @@ ScriptRun::Step ScriptRun::ReadStdout() {
       size_t used = framer_.Feed(chunk);
       chunk.remove_prefix(used);
       if (framer_.state() == ScriptHeaderFramer::State::kError) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_, CPPCGI_BAD_HEADERS "bad header section from script %s: %s",
-                      r_->filename, framer_.error().message().c_str());
-        CountFailure(PoolStats(), FailureReason::kBadHeaders);
-        Failed("bad header section from the script: " + framer_.error().message());
+        final_status_ = Fail(Fault::kBadHeaders, std::string("bad header section from script ") + r_->filename +
+                                                     ": " + framer_.error().message());
         phase_ = Phase::kDiscard;
-        final_status_ = HTTP_INTERNAL_SERVER_ERROR;
       } else if (framer_.state() == ScriptHeaderFramer::State::kComplete) {
         if (int code = InterimStatus(framer_.lines()); code != 0) {
           if (std::string refused = SendInterimResponse(r_, framer_.lines(), code, &interim_count_);
               !refused.empty()) {
-            Failed(refused);
+            final_status_ = Fail(Fault::kBadHeaders, std::string("malformed header from script ") + r_->filename +
+                                                         ": " + refused);
             phase_ = Phase::kDiscard;
-            final_status_ = HTTP_INTERNAL_SERVER_ERROR;
             break;
           }
           framer_ = ScriptHeaderFramer();  // the final header section follows
@@ -329,8 +308,8 @@ int ScriptRun::Pump() {
     in_slice_ = false;
     if (ready < 0) {
       if (errno == EINTR) continue;
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, errno, r_, CPPCGI_IO_ERROR "poll on the pipes of %s failed", r_->filename);
-      final_status_ = HTTP_INTERNAL_SERVER_ERROR;
+      final_status_ = Fail(Fault::kPollFailed, std::string("waiting on the pipes of ") + r_->filename +
+                                                   " failed: " + Status::System("poll", errno).ToString());
       break;
     }
     if (ready == 0 && wait.if_quiet == QuietEnd::kOutputOver) {

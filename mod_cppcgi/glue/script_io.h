@@ -27,6 +27,7 @@
 #include "core/script_headers.h"
 #include "core/unique_fd.h"
 #include "core/wire.h"
+#include "core/failure.h"
 #include "glue/body_spool.h"
 #include "glue/helper_session.h"
 #include "glue/httpd_includes.h"
@@ -90,7 +91,7 @@ class ScriptRun {
   int SuexecRefused();
   // CollectExit for a short grace; a script still running then is ended.
   void CollectExitOrEnd();
-  // A helper that broke the protocol (see HelperSession::Fault), and the run's failure text for it.
+  // A helper that broke the protocol (see HelperSession::Distrust), and the run's failure text for it.
   void HelperFault(const std::string& what);
   // After a session call: if the helper broke the protocol, that is the run's failure.
   void NoteHelperFault();
@@ -101,9 +102,9 @@ class ScriptRun {
   void KeepForLog(std::string* kept, std::string_view data) const;
   // Where the run is, for its deadlines (core/run_deadlines.h).
   RunMoment Moment(int64_t quiet_ms) const;
-  void Failed(std::string reason) {
-    if (failure_.empty()) failure_ = std::move(reason);
-  }
+  // Records a failure (glue/failure_report.h); the first one is the run's
+  // failure(). Returns `status`, or the fault's HTTP status if it is 0.
+  int Fail(Fault fault, std::string text, int status = 0);
   void SetNotes();
 
   request_rec* r_;

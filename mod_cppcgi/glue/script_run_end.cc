@@ -10,9 +10,8 @@
 #include "core/exit_status.h"
 #include "core/log_ids.h"
 #include "core/suexec.h"
-#include "glue/pool_supervisor.h"
+#include "glue/failure_report.h"
 #include "glue/script_io.h"
-#include "proc/shared_stats.h"
 
 namespace cppcgi {
 namespace {
@@ -57,13 +56,19 @@ void ScriptRun::CollectExitOrEnd() {
 
 
 
+int ScriptRun::Fail(Fault fault, std::string text, int status) {
+  int fault_status = RecordFailure(r_, fault, text);
+  if (failure_.empty()) failure_ = std::move(text);
+  return status != 0 ? status : fault_status;
+}
+
 void ScriptRun::HelperFault(const std::string& what) {
-  session_.Fault(what);
+  session_.Distrust(what);
   NoteHelperFault();
 }
 
 void ScriptRun::NoteHelperFault() {
-  if (session_.faulted()) Failed("the helper process that started the script broke the protocol: " + session_.fault());
+  if (session_.faulted() && failure_.empty()) failure_ = session_.fault();
 }
 
 // After HelperFault(): nothing of the script's outcome can be vouched for.
@@ -91,13 +96,9 @@ int ScriptRun::SuexecRefused() {
   std::optional<std::string> reason = SuexecExitReason(code);
   if (!reason) return OK;
   stderr_.DropSuexecNotice();  // the wrapper's line: this one replaces it
-  Failed("the suEXEC wrapper refused to run the script: " + *reason + " (exit status " + std::to_string(code) +
-         "; details in " + kSuexecLog + ")");
-  CountFailure(PoolStats(), FailureReason::kExecFailed);
-  ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                CPPCGI_SUEXEC_REFUSED "the suEXEC wrapper refused to run %s: %s (exit status %d; details in %s)",
-                r_->filename, reason->c_str(), code, kSuexecLog);
-  return HTTP_INTERNAL_SERVER_ERROR;
+  return Fail(Fault::kSuexecRefused, std::string("the suEXEC wrapper refused to run ") + r_->filename + ": " +
+                                         *reason + " (exit status " + std::to_string(code) + "; details in " +
+                                         kSuexecLog + ")");
 }
 
 std::string ScriptRun::ExitText() const {
@@ -109,16 +110,15 @@ int ScriptRun::Finish() {
   stdin_.Close();
   if (output_.gone() != nullptr) {
     apr_table_setn(r_->notes, "cppcgi-status", "client-gone");
-    if (SharedStats* stats = PoolStats()) Bump(stats->client_disconnects);
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r_,
-                  CPPCGI_CLIENT_GONE "client is gone (%s); ending script %s (pid %ld)", output_.gone(), r_->filename,
-                  static_cast<long>(pid_));
+    // Before the headers nothing was sent: the log must not show a success.
+    // 400, as httpd logs a client that vanishes while sending its body.
+    int status = RecordFailure(r_, Fault::kClientGone,
+                               std::string("client is gone (") + output_.gone() + "); ending script " + r_->filename +
+                                   " (pid " + std::to_string(pid_) + ")");
     session_.Drop();  // the helper ends the script's process group
     c_->keepalive = AP_CONN_CLOSE;
     if (phase_ == Phase::kBody) return OK;  // the status went out with the headers
-    // Before the headers nothing was sent: the log must not show a success.
-    // 400, as httpd logs a client that vanishes while sending its body.
-    return final_status_ != OK ? final_status_ : HTTP_BAD_REQUEST;
+    return final_status_ != OK ? final_status_ : status;
   }
   if (stdin_.error() != OK) {
     session_.Drop();
@@ -131,36 +131,27 @@ int ScriptRun::Finish() {
   }
   if (session_.faulted()) return EndAfterHelperFault();
   if (timed_out_ || over_run_time_) {
-    int64_t ran_ms = apr_time_as_msec(apr_time_now() - started_);
-    Failed(timed_out_ ? "the script wrote nothing for " + std::to_string(opt_.idle_timeout_ms) +
-                            " ms (CppCgiIdleTimeout) and was ended"
-                      : "the script ran longer than CppCgiMaxRunTime (" + std::to_string(opt_.max_run_time_ms) +
-                            " ms) and was ended");
-    if (timed_out_ && phase_ == Phase::kHeaders && framer_.bytes_seen() > 0) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_TIMEOUT "script %s (pid %ld) did not finish its headers within %" APR_INT64_T_FMT
-                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
-    } else if (timed_out_) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_TIMEOUT "script %s (pid %ld) produced no output for %" APR_INT64_T_FMT
-                    " ms (ran %" APR_INT64_T_FMT " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), opt_.idle_timeout_ms, ran_ms);
+    std::string ran = std::to_string(apr_time_as_msec(apr_time_now() - started_));
+    std::string script = std::string("script ") + r_->filename + " (pid " + std::to_string(pid_) + ")";
+    const char* ending = "; sending SIGTERM to its process tree, SIGKILL after 3 s";
+    int status;
+    if (over_run_time_) {
+      status = Fail(Fault::kRunTime, script + " ran " + ran + " ms, over CppCgiMaxRunTime (" +
+                                         std::to_string(opt_.max_run_time_ms) + " ms)" + ending);
     } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_RUN_TIME "script %s (pid %ld) ran %" APR_INT64_T_FMT
-                    " ms, over CppCgiMaxRunTime (%" APR_INT64_T_FMT
-                    " ms); sending SIGTERM to its process tree, SIGKILL after 3 s",
-                    r_->filename, static_cast<long>(pid_), ran_ms, opt_.max_run_time_ms);
+      status = Fail(Fault::kIdleTimeout,
+                    script + (phase_ == Phase::kHeaders && framer_.bytes_seen() > 0 ? " did not finish its headers within "
+                                                                                    : " produced no output for ") +
+                        std::to_string(opt_.idle_timeout_ms) + " ms (CppCgiIdleTimeout; ran " + ran +
+                        " ms)" + ending);
     }
     apr_table_setn(r_->notes, "cppcgi-status", timed_out_ ? "idle-timeout" : "run-time-limit");
-    if (SharedStats* stats = PoolStats()) Bump(timed_out_ ? stats->timeouts_idle : stats->timeouts_run_time);
     session_.Drop();
     if (phase_ == Phase::kBody) {
       output_.CutOff();  // headers are out: the response must not look complete
       return OK;
     }
-    return HTTP_GATEWAY_TIME_OUT;
+    return status;
   }
 
   if (phase_ == Phase::kHeaders) {
@@ -169,23 +160,13 @@ int ScriptRun::Finish() {
     if (session_.faulted()) return EndAfterHelperFault();
     SetNotes();
     if (int status = SuexecRefused(); status != OK) return status;
-    Failed(framer_.bytes_seen() == 0
-               ? "End of script output before headers: the script " + ExitText() + " without writing anything to stdout"
-               : "Premature end of script headers: the script " + ExitText() +
-                     " before the blank line that ends the headers");
-    CountFailure(PoolStats(), FailureReason::kNoHeaders);
-    if (framer_.bytes_seen() == 0) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_NO_HEADERS "End of script output before headers: %s (the script %s without writing "
-                    "anything to stdout)",
-                    r_->filename, ExitText().c_str());
-    } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_NO_HEADERS "Premature end of script headers: %s (the script %s before the blank line "
-                    "that ends the headers)",
-                    r_->filename, ExitText().c_str());
-    }
-    return HTTP_INTERNAL_SERVER_ERROR;
+    // Both as httpd words them (AH01215), the file and how the script ended.
+    return Fail(Fault::kNoHeaders,
+                framer_.bytes_seen() == 0
+                    ? std::string("End of script output before headers: ") + r_->filename + " (the script " +
+                          ExitText() + " without writing anything to stdout)"
+                    : std::string("Premature end of script headers: ") + r_->filename + " (the script " +
+                          ExitText() + " before the blank line that ends the headers)");
   }
 
   // Before the response is marked complete: how did the script end?
@@ -196,10 +177,8 @@ int ScriptRun::Finish() {
     if (crashed) {
       // Killed mid-response: what was sent may be cut short, so the client
       // must not take it for complete (no last chunk; the connection closes).
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r_,
-                    CPPCGI_KILLED_AFTER_HEADERS "script %s (pid %ld) %s after sending its headers; the response "
-                    "is cut off",
-                    r_->filename, static_cast<long>(pid_), ExitText().c_str());
+      Fail(Fault::kKilledAfterHeaders, std::string("script ") + r_->filename + " (pid " + std::to_string(pid_) +
+                                           ") " + ExitText() + " after sending its headers; the response is cut off");
       output_.CutOff();
     } else {
       output_.End();

@@ -5,7 +5,6 @@
 
 #include <cerrno>
 
-#include "core/log_ids.h"
 
 namespace cppcgi {
 namespace {
@@ -66,9 +65,7 @@ bool ScriptStdin::Fill() {
   off_ = 0;
   apr_status_t rv = ap_get_brigade(r_->input_filters, in_, AP_MODE_READBYTES, APR_BLOCK_READ, kBodyChunk);
   if (rv != APR_SUCCESS) {
-    error_ = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r_, CPPCGI_BODY_READ "reading the request body for %s failed",
-                  r_->filename);
+    error_ = BodyReadFailed(r_, rv);
     apr_brigade_cleanup(in_);
     return false;
   }

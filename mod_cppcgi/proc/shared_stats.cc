@@ -31,6 +31,22 @@ void CountFailure(SharedStats* s, FailureReason reason) {
   if (s != nullptr) Bump(s->failures[static_cast<size_t>(reason)]);
 }
 
+void CountFault(SharedStats* s, FaultMetric metric) {
+  if (s == nullptr) return;
+  switch (metric) {
+    case FaultMetric::kNone: return;
+    case FaultMetric::kExecFailed: return CountFailure(s, FailureReason::kExecFailed);
+    case FaultMetric::kNoHeaders: return CountFailure(s, FailureReason::kNoHeaders);
+    case FaultMetric::kBadHeaders: return CountFailure(s, FailureReason::kBadHeaders);
+    case FaultMetric::kPoolUnreachable: return CountFailure(s, FailureReason::kPoolUnreachable);
+    case FaultMetric::kHelperFault: return CountFailure(s, FailureReason::kHelperFault);
+    case FaultMetric::kBusy: return Bump(s->busy_refusals);
+    case FaultMetric::kIdleTimeout: return Bump(s->timeouts_idle);
+    case FaultMetric::kRunTime: return Bump(s->timeouts_run_time);
+    case FaultMetric::kClientGone: return Bump(s->client_disconnects);
+  }
+}
+
 void CountRefusal(SharedStats* s, int check_id) {
   if (s != nullptr && check_id >= 300 && check_id < 300 + static_cast<int>(kCheckIds)) Bump(s->refusals[check_id - 300]);
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/failure.h"
 #include "core/metrics.h"
 #include "core/status.h"
 
@@ -55,6 +56,8 @@ StatusOr<SharedStats*> MapSharedStats();
 inline void Bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 // Null-safe forms for callers that may run without a pool (tests, -t).
 void CountFailure(SharedStats* s, FailureReason reason);
+// The counter a fault adds to (core/failure.h).
+void CountFault(SharedStats* s, FaultMetric metric);
 void CountRefusal(SharedStats* s, int check_id);  // 300..331; others ignored
 
 // True the first time `key` (never 0) is asked about, server-wide and for

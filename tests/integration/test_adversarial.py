@@ -652,7 +652,7 @@ def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_re
     mark = srv.log_mark()
     assert _get_with_fake_helper(srv, fake, take_and_hang_up, "/cgi-bin/e1s.sh") == 503
     assert len(connections) == 1, "the request was sent again"
-    one_log_line(srv, mark, "CPPCGI0006", r"the helper did not say whether it started \S+e1s\.sh \(helper closed the "
+    one_log_line(srv, mark, "CPPCGI0027", r"the helper did not say whether it started \S+e1s\.sh \(helper closed the "
                  r"connection\); not retried, since the script may have started")
 
 
@@ -731,7 +731,7 @@ def test_f2_environment_too_large_is_a_clear_500(fresh_server):
     headers = {f"X-Big-{i}": "v" * 900000 for i in range(5)}  # 4.5 MB of environment
     status, _, _ = srv.get("/cgi-bin/f2.sh", headers=headers)
     assert status == 500
-    srv.wait_for_log(mark, r"CPPCGI0007: cannot prepare to run .*f2\.sh: .*(environment|wire limit)")
+    srv.wait_for_log(mark, r"CPPCGI0028: cannot prepare to run .*f2\.sh: .*(environment|wire limit)")
 
 
 def test_f4_many_concurrent_disconnects_during_streaming(adv):
