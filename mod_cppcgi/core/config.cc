@@ -122,4 +122,34 @@ DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   return out;
 }
 
+ScriptLogSettings ResolveScriptLog(const ServerSettings& server) {
+  ScriptLogSettings out;
+  out.path = server.script_log;
+  if (server.script_log_length) out.length = *server.script_log_length;
+  if (server.script_log_buffer) out.buffer = *server.script_log_buffer;
+  return out;
+}
+
+EffectiveSettings Resolve(const DirSettings& dir, const ServerSettings& server, std::optional<int64_t> timeout_ms) {
+  EffectiveSettings out;
+  if (dir.idle_timeout_ms.value_or(0) > 0) {
+    out.idle_timeout_ms = *dir.idle_timeout_ms;
+  } else if (timeout_ms) {
+    out.idle_timeout_ms = *timeout_ms;
+  }
+  if (dir.max_run_time_ms) out.max_run_time_ms = *dir.max_run_time_ms;
+  if (dir.permissions) out.policy.permissions = *dir.permissions;
+  out.policy.required_owner = dir.script_owner;
+  if (dir.allowed_interpreters) out.policy.allowed_interpreters = *dir.allowed_interpreters;
+  out.interpreters = dir.interpreters;
+  if (dir.spool_unknown_length) out.spool_unknown_length = *dir.spool_unknown_length;
+  if (dir.error_page) out.error_page = *dir.error_page;
+  if (dir.stderr_limit) out.stderr_limit = *dir.stderr_limit;
+  out.max_scripts = dir.max_scripts;
+  out.max_scripts_slot = dir.max_scripts_slot;
+  if (server.max_scripts_total) out.max_scripts_total = static_cast<uint32_t>(*server.max_scripts_total);
+  out.script_log = ResolveScriptLog(server);
+  return out;
+}
+
 }  // namespace cppcgi

@@ -87,4 +87,34 @@ struct DirSettings {
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child);
 DirSettings Merge(const DirSettings& parent, const DirSettings& child);
 
+// ScriptLog, ScriptLogLength, ScriptLogBuffer, with their defaults (mod_cgi's).
+struct ScriptLogSettings {
+  std::optional<std::string> path;  // unset: no ScriptLog
+  int64_t length = 10385760;        // ScriptLogLength
+  int64_t buffer = 1024;            // ScriptLogBuffer
+};
+
+// What is in effect for one request's script: every directive resolved,
+// with its default. The defaults are these initializers, and nowhere else.
+struct EffectiveSettings {
+  int64_t idle_timeout_ms = 0;  // 0: the Timeout directive (when Resolve is not told it)
+  int64_t max_run_time_ms = 0;  // 0: no limit
+  CheckPolicy policy;           // CppCgiPermissionCheck, CppCgiScriptOwner, CppCgiAllowInterpreter
+  std::map<std::string, std::string> interpreters;  // CppCgiInterpreter
+  bool spool_unknown_length = true;   // CppCgiRequestBody spool
+  bool error_page = false;            // CppCgiErrorPage
+  int64_t stderr_limit = 1 << 20;     // CppCgiStderrLimit (0: no limit)
+  std::optional<uint32_t> max_scripts;  // CppCgiMaxScripts
+  uint32_t max_scripts_slot = 0;
+  uint32_t max_scripts_total = 0;       // CppCgiMaxScriptsTotal (0: no cap)
+  ScriptLogSettings script_log;
+};
+
+// `timeout_ms`: httpd's Timeout directive where the request is, which an
+// idle timeout of 0 (CGIScriptTimeout 0, as mod_cgi reads it) or none
+// stands for; nullopt where it is not known (the doctor), and then
+// idle_timeout_ms stays 0.
+EffectiveSettings Resolve(const DirSettings& dir, const ServerSettings& server, std::optional<int64_t> timeout_ms);
+ScriptLogSettings ResolveScriptLog(const ServerSettings& server);
+
 }  // namespace cppcgi

@@ -110,7 +110,8 @@ StatusOr<DoctorReport> ParseDoctorReport(std::string_view output) {
 }
 
 std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
-  const DirSettings& d = r.settings;
+  // What the module would apply (the server-wide settings are not in the report).
+  const EffectiveSettings e = Resolve(r.settings, ServerSettings{}, std::nullopt);
   std::vector<std::string> out;
   out.push_back(std::string("SetHandler: ") +
                 (r.handler.empty() ? "none here (a ScriptAlias URL or \"AddHandler cgi-script .ext\" must map it)"
@@ -118,25 +119,22 @@ std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
   out.push_back(std::string("Options ExecCGI: ") + (r.exec_cgi ? "on" : "off (only ScriptAlias'd URLs would run it)"));
   out.push_back(std::string("symbolic links followed: ") + (r.follow_symlinks ? "yes" : "no"));
   out.push_back("scripts run as: " + (r.user.empty() ? std::string("(unknown)") : r.user));
-  // 0: CGIScriptTimeout 0, which means the Timeout directive, as in mod_cgi.
-  out.push_back("CppCgiIdleTimeout: " + (d.idle_timeout_ms.value_or(0) > 0 ? Ms(*d.idle_timeout_ms)
-                                                                          : std::string("the Timeout directive")));
-  out.push_back("CppCgiMaxRunTime: " + (d.max_run_time_ms ? Ms(*d.max_run_time_ms) : std::string("no limit")));
-  out.push_back(std::string("CppCgiPermissionCheck: ") + PermissionModeName(d.permissions.value_or(PermissionMode::kOn)));
-  std::string allowed = "any";
-  if (d.allowed_interpreters) {
-    allowed.clear();
-    for (const auto& p : *d.allowed_interpreters) allowed += (allowed.empty() ? "" : " ") + p;
-  }
-  out.push_back("CppCgiAllowInterpreter: " + allowed);
+  out.push_back("CppCgiIdleTimeout: " + (e.idle_timeout_ms > 0 ? Ms(e.idle_timeout_ms)
+                                                              : std::string("the Timeout directive")));
+  out.push_back("CppCgiMaxRunTime: " + (e.max_run_time_ms > 0 ? Ms(e.max_run_time_ms) : std::string("no limit")));
+  out.push_back(std::string("CppCgiPermissionCheck: ") + PermissionModeName(e.policy.permissions));
+  std::string allowed;
+  for (const auto& p : e.policy.allowed_interpreters) allowed += (allowed.empty() ? "" : " ") + p;
+  out.push_back("CppCgiAllowInterpreter: " + (allowed.empty() ? std::string("any") : allowed));
   std::string by_ext;
-  for (const auto& [ext, path] : d.interpreters) by_ext += (by_ext.empty() ? "" : ", ") + ext + " by " + path;
+  for (const auto& [ext, path] : e.interpreters) by_ext += (by_ext.empty() ? "" : ", ") + ext + " by " + path;
   out.push_back("CppCgiInterpreter: " + (by_ext.empty() ? std::string("none") : by_ext));
-  out.push_back("CppCgiScriptOwner: " + (d.script_owner ? "uid " + std::to_string(*d.script_owner) : std::string("any")));
-  out.push_back("CppCgiMaxScripts: " + (d.max_scripts ? std::to_string(*d.max_scripts) : std::string("no cap")));
-  out.push_back(std::string("CppCgiRequestBody: ") + (d.spool_unknown_length.value_or(true) ? "spool" : "stream"));
-  out.push_back(std::string("CppCgiErrorPage: ") + (d.error_page.value_or(false) ? "On" : "Off"));
-  out.push_back("CppCgiStderrLimit: " + std::to_string(d.stderr_limit.value_or(1 << 20)) + " bytes");
+  out.push_back("CppCgiScriptOwner: " +
+                (e.policy.required_owner ? "uid " + std::to_string(*e.policy.required_owner) : std::string("any")));
+  out.push_back("CppCgiMaxScripts: " + (e.max_scripts ? std::to_string(*e.max_scripts) : std::string("no cap")));
+  out.push_back(std::string("CppCgiRequestBody: ") + (e.spool_unknown_length ? "spool" : "stream"));
+  out.push_back(std::string("CppCgiErrorPage: ") + (e.error_page ? "On" : "Off"));
+  out.push_back("CppCgiStderrLimit: " + std::to_string(e.stderr_limit) + " bytes");
   return out;
 }
 

@@ -14,7 +14,7 @@ inline constexpr int64_t kDrainGraceMs = 1000;
 inline constexpr int64_t kStreamCheckMs = 200;
 
 struct RunLimits {
-  int64_t idle_ms = 60000;   // CppCgiIdleTimeout (or CGIScriptTimeout, or Timeout)
+  int64_t idle_ms = 0;       // CppCgiIdleTimeout (or CGIScriptTimeout, or Timeout), resolved
   int64_t max_run_ms = 0;    // CppCgiMaxRunTime; 0: none
 };
 

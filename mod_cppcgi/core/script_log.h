@@ -26,8 +26,6 @@
 
 namespace cppcgi {
 
-inline constexpr int64_t kDefaultScriptLogLength = 10385760;  // mod_cgi's default
-inline constexpr int64_t kDefaultScriptLogBuffer = 1024;
 // The most of a request body kept for an entry (mod_cgi has no bound: it
 // allocates ScriptLogBuffer bytes per request, and a negative value breaks it).
 inline constexpr int64_t kMaxScriptLogBuffer = 16 << 20;

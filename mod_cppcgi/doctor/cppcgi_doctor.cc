@@ -323,12 +323,11 @@ int Run(int argc, char** argv) {
     if (p.report) {
       settings = "Settings that apply to " + p.path + " in " + config + ":\n";
       for (const std::string& line : DescribeDoctorReport(*p.report)) settings += "  " + line + "\n";
-      const DirSettings& d = p.report->settings;
-      one.policy.permissions = d.permissions.value_or(PermissionMode::kOn);
-      one.policy.allowed_interpreters = d.allowed_interpreters.value_or(std::vector<std::string>{});
-      one.policy.required_owner = d.script_owner;
+      // The module's own resolution of the settings (core/config.h).
+      EffectiveSettings e = Resolve(p.report->settings, ServerSettings{}, std::nullopt);
+      one.policy = std::move(e.policy);
       one.follow_symlinks = p.report->follow_symlinks;
-      extensions = d.interpreters;
+      extensions = std::move(e.interpreters);
     }
     one.interpreter = InterpreterForPath(extensions, one.path);
     ScriptVerdict v = CheckScriptAsServer(one, p.root_sees_shebang);

@@ -39,30 +39,20 @@ bool IsNph(const char* filename) {
   return std::strncmp(base, "nph-", 4) == 0;
 }
 
-int64_t IdleTimeoutMs(request_rec* r) {
-  const DirConfig* dc = GetDirConfig(r);
-  // 0: CGIScriptTimeout 0 (or less), which means the Timeout directive, as in mod_cgi.
-  if (dc != nullptr && dc->settings.idle_timeout_ms.value_or(0) > 0) return *dc->settings.idle_timeout_ms;
-  return apr_time_as_msec(r->server->timeout);
-}
-
 // Workers run as the same User as helpers and scripts: who the checks are for.
 const Identity& WorkerIdentity() {
   static const Identity who = CurrentIdentity();
   return who;
 }
 
-ExecRequest BuildExecRequest(request_rec* r) {
-  const DirSettings& d = GetDirConfig(r)->settings;
+ExecRequest BuildExecRequest(request_rec* r, const EffectiveSettings& settings) {
   ExecRequest req;
   req.path = r->filename;
   // httpd's directory walk has already applied FollowSymLinks/SymLinksIfOwnerMatch.
   req.follow_symlinks = (ap_allow_options(r) & (OPT_SYM_LINKS | OPT_SYM_OWNER)) != 0;
-  req.policy.permissions = d.permissions.value_or(PermissionMode::kOn);
-  req.policy.required_owner = d.script_owner;
-  if (d.allowed_interpreters) req.policy.allowed_interpreters = *d.allowed_interpreters;
+  req.policy = settings.policy;
   req.who = WorkerIdentity();
-  req.interpreter = InterpreterForPath(d.interpreters, req.path);
+  req.interpreter = InterpreterForPath(settings.interpreters, req.path);
   req.suexec = SuexecTargetFor(r);
   if (req.suexec) req.suexec_wrapper = SUEXEC_BIN;
   return req;
@@ -107,7 +97,8 @@ void AddLimits(request_rec* r, wire::SpawnRequest* req) {
   add(RLIMIT_NPROC, core->limit_nproc);
 }
 
-wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> argv) {
+wire::SpawnRequest BuildSpawnRequest(request_rec* r, const EffectiveSettings& settings,
+                                     std::vector<std::string> argv) {
   ap_add_common_vars(r);
   ap_add_cgi_vars(r);
   wire::SpawnRequest req;
@@ -116,12 +107,11 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, std::vector<std::string> ar
   req.argv = std::move(argv);
   for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) req.env.emplace_back(*e);
   AddLimits(r, &req);
-  const DirSettings& d = GetDirConfig(r)->settings;
-  if (d.max_scripts) {
-    req.dir_slot = d.max_scripts_slot;
-    req.dir_cap = *d.max_scripts;
+  if (settings.max_scripts) {
+    req.dir_slot = settings.max_scripts_slot;
+    req.dir_cap = *settings.max_scripts;
   }
-  req.total_cap = static_cast<uint32_t>(GetServerConfig(ap_server_conf)->settings.max_scripts_total.value_or(0));
+  req.total_cap = settings.max_scripts_total;
   // For the status page's table of running scripts.
   req.request = std::string(r->method) + " " + (r->unparsed_uri ? r->unparsed_uri : "");
   if (req.request.size() > wire::kMaxLabelLength) req.request.resize(wire::kMaxLabelLength);
@@ -137,8 +127,6 @@ int Refuse(request_rec* r, Fault fault, const std::string& text, const char* cgi
   ScriptLogError(r, status, cgi_words);
   return status;
 }
-
-bool ErrorPageOn(request_rec* r) { return GetDirConfig(r)->settings.error_page.value_or(false); }
 
 // CppCgiErrorPage On: answer a failure with the developer page instead of
 // httpd's bare error document. Only for failures before any output went out.
@@ -198,13 +186,14 @@ int HandleRequest(request_rec* r) {
     return RecordFailure(r, Fault::kNphIncluded, std::string("attempt to include the nph- script ") + r->filename);
   }
 
+  const EffectiveSettings settings = RequestSettings(r);
   // Every check runs on descriptors opened here; the one that passed is the one executed.
-  ExecRequest exec_request = BuildExecRequest(r);
+  ExecRequest exec_request = BuildExecRequest(r, settings);
   ExecDecision decision = PrepareExec(exec_request);
   if (const auto* refusal = std::get_if<Refusal>(&decision)) {
     RecordRefusal(r, *refusal);
     ScriptLogError(r, refusal->http_status, LogId(refusal->id) + ": " + refusal->problem + "; fix: " + refusal->fix);
-    if (ErrorPageOn(r)) {
+    if (settings.error_page) {
       return SendErrorPage(r, {refusal->http_status, r->filename, LogId(refusal->id) + ": " + refusal->problem,
                                refusal->fix, "", {}, EnvForPage(r)});
     }
@@ -219,10 +208,10 @@ int HandleRequest(request_rec* r) {
   if (!AddIndexedQueryArgs(r, &plan.argv)) return HTTP_BAD_REQUEST;
   // A body of unknown length is read first so that CONTENT_LENGTH can be set.
   SpooledBody body;
-  if (HasBodyOfUnknownLength(r) && GetDirConfig(r)->settings.spool_unknown_length.value_or(true)) {
+  if (HasBodyOfUnknownLength(r) && settings.spool_unknown_length) {
     if (int status = SpoolRequestBody(r, &body); status != OK) return status;
   }
-  wire::SpawnRequest spawn = BuildSpawnRequest(r, std::move(plan.argv));
+  wire::SpawnRequest spawn = BuildSpawnRequest(r, settings, std::move(plan.argv));
   if (body.spooled) {
     spawn.env.erase(std::remove_if(spawn.env.begin(), spawn.env.end(),
                                    [](const std::string& e) {
@@ -234,19 +223,19 @@ int HandleRequest(request_rec* r) {
   }
   ScriptRunOptions options;
   options.socket_path = PoolSocketPath();
-  options.idle_timeout_ms = IdleTimeoutMs(r);
-  options.max_run_time_ms = GetDirConfig(r)->settings.max_run_time_ms.value_or(0);
+  options.idle_timeout_ms = settings.idle_timeout_ms;
+  options.max_run_time_ms = settings.max_run_time_ms;
   options.nph = IsNph(r->filename);
   options.suexec = exec_request.suexec.has_value();
-  options.stderr_limit = GetDirConfig(r)->settings.stderr_limit.value_or(1 << 20);
-  options.keep_body_bytes = ScriptLogBodyBytes(r);
-  options.keep_output_bytes = ScriptLogOutputBytes(r);
+  options.stderr_limit = settings.stderr_limit;
+  options.keep_body_bytes = ScriptLogBodyBytes(settings.script_log);
+  options.keep_output_bytes = ScriptLogOutputBytes(settings.script_log);
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
   if (status < 400 || run.failure().empty()) return status;
   std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
   ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.output_kept(), run.stderr_kept()});
-  if (ErrorPageOn(r)) {
+  if (settings.error_page) {
     return SendErrorPage(r, {status, r->filename, run.failure(), "", run.ExitDescription(), std::move(tail),
                              std::move(spawn.env)});
   }

@@ -37,15 +37,17 @@
 
 namespace cppcgi {
 
+// What a run needs to know; the limits come from the request's
+// EffectiveSettings (core/config.h), where their defaults are.
 struct ScriptRunOptions {
   std::string socket_path;
-  int64_t idle_timeout_ms = 60000;
+  int64_t idle_timeout_ms = 0;
   int64_t max_run_time_ms = 0;  // 0: no limit
+  int64_t stderr_limit = 0;     // bytes of stderr logged; 0: no limit
   bool nph = false;
   bool suexec = false;  // started through the suEXEC wrapper: its refusals are exit codes
   // SSI exec cmd: the raw output is appended here instead of being sent.
   apr_bucket_brigade* collect_into = nullptr;
-  int64_t stderr_limit = 1 << 20;  // bytes of stderr logged; 0: no limit
   int64_t keep_body_bytes = 0;     // the start of the request body kept for ScriptLog
   // For ScriptLog: bytes of stdout (until the response starts) and of stderr kept; 0: none.
   int64_t keep_output_bytes = 0;

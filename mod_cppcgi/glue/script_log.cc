@@ -13,7 +13,7 @@
 namespace cppcgi {
 namespace {
 
-const ServerSettings& Settings(request_rec* r) { return GetServerConfig(r->server)->settings; }
+ScriptLogSettings Settings(request_rec* r) { return ResolveScriptLog(GetServerConfig(r->server)->settings); }
 
 ScriptLogHead Head(request_rec* r, int status) {
   char time_str[APR_CTIME_LEN];
@@ -32,12 +32,11 @@ ScriptLogHead Head(request_rec* r, int status) {
 // Any failure (no such directory, not writable, disk full) only loses the
 // entry: the request is not affected.
 void Append(request_rec* r, const std::string& entry) {
-  const std::string& path = *Settings(r).script_log;
-  int64_t limit = Settings(r).script_log_length.value_or(kDefaultScriptLogLength);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640));
+  ScriptLogSettings log = Settings(r);
+  UniqueFd fd(::open(log.path->c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0640));
   if (!fd) return;
   struct stat st;
-  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && !ScriptLogHasRoom(st.st_size, limit)) return;
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && !ScriptLogHasRoom(st.st_size, log.length)) return;
   size_t off = 0;
   while (off < entry.size()) {
     ssize_t n = ::write(fd.get(), entry.data() + off, entry.size() - off);
@@ -48,25 +47,22 @@ void Append(request_rec* r, const std::string& entry) {
 
 }  // namespace
 
-int64_t ScriptLogBodyBytes(request_rec* r) {
-  if (!Settings(r).script_log) return 0;
-  return Settings(r).script_log_buffer.value_or(kDefaultScriptLogBuffer);
+int64_t ScriptLogBodyBytes(const ScriptLogSettings& log) {
+  return log.path ? log.buffer : 0;
 }
 
-int64_t ScriptLogOutputBytes(request_rec* r) {
-  if (!Settings(r).script_log) return 0;
+int64_t ScriptLogOutputBytes(const ScriptLogSettings& log) {
   // No entry can be written once the file is larger than ScriptLogLength.
-  return std::clamp<int64_t>(Settings(r).script_log_length.value_or(kDefaultScriptLogLength), 0,
-                             kMaxScriptLogStream);
+  return log.path ? std::clamp<int64_t>(log.length, 0, kMaxScriptLogStream) : 0;
 }
 
 void ScriptLogError(request_rec* r, int status, std::string_view error) {
-  if (!Settings(r).script_log) return;
+  if (!Settings(r).path) return;
   Append(r, FormatScriptLogError(Head(r, status), error));
 }
 
 void ScriptLogFailedRun(request_rec* r, int status, ScriptLogRun run) {
-  if (!Settings(r).script_log) return;
+  if (!Settings(r).path) return;
   const apr_array_header_t* arr = apr_table_elts(r->headers_in);
   const auto* entries = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
   for (int i = 0; i < arr->nelts; ++i) {

@@ -5,15 +5,16 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/config.h"
 #include "core/script_log.h"
 #include "glue/httpd_includes.h"
 
 namespace cppcgi {
 
 // Bytes of the request body to keep for an entry: 0 when ScriptLog is off.
-int64_t ScriptLogBodyBytes(request_rec* r);
+int64_t ScriptLogBodyBytes(const ScriptLogSettings& log);
 // Bytes of each of stdout and stderr to keep for an entry: 0 when ScriptLog is off.
-int64_t ScriptLogOutputBytes(request_rec* r);
+int64_t ScriptLogOutputBytes(const ScriptLogSettings& log);
 
 // A request refused or failed before its script ran.
 void ScriptLogError(request_rec* r, int status, std::string_view error);

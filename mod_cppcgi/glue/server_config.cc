@@ -273,4 +273,10 @@ void* MergeDirConfig(apr_pool_t* p, void* base, void* add) {
   return merged;
 }
 
+EffectiveSettings RequestSettings(request_rec* r) {
+  const DirConfig* dc = GetDirConfig(r);
+  return Resolve(dc != nullptr ? dc->settings : DirSettings{}, GetServerConfig(r->server)->settings,
+                 apr_time_as_msec(r->server->timeout));
+}
+
 }  // namespace cppcgi

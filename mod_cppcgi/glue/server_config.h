@@ -31,4 +31,8 @@ inline DirConfig* GetDirConfig(request_rec* r) {
   return static_cast<DirConfig*>(ap_get_module_config(r->per_dir_config, &cppcgi_module));
 }
 
+// The settings in effect for `r`'s script (core/config.h's Resolve): read
+// once per request.
+EffectiveSettings RequestSettings(request_rec* r);
+
 }  // namespace cppcgi

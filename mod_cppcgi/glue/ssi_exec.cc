@@ -68,9 +68,13 @@ apr_status_t IncludeCmd(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
   req.argv = {kShell, "-c", command};  // exactly the configured command
   for (char** e = ap_create_environment(r->pool, r->subprocess_env); *e != nullptr; ++e) req.env.emplace_back(*e);
 
+  // The limits of the page's directory apply to its command.
+  const EffectiveSettings settings = RequestSettings(r);
   ScriptRunOptions options;
   options.socket_path = PoolSocketPath();
-  options.idle_timeout_ms = apr_time_as_msec(r->server->timeout);
+  options.idle_timeout_ms = settings.idle_timeout_ms;
+  options.max_run_time_ms = settings.max_run_time_ms;
+  options.stderr_limit = settings.stderr_limit;
   options.collect_into = bb;
   ScriptRun run(r, std::move(options));
   int status = run.Run(req, std::move(shell), SpooledBody{});

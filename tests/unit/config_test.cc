@@ -166,3 +166,70 @@ TEST(PathsTest, DirectoryOf) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(Resolve, UnsetDirectivesGetTheirDefaults) {
+  EffectiveSettings e = Resolve(DirSettings{}, ServerSettings{}, 300000);
+  EXPECT_EQ(e.idle_timeout_ms, 300000);  // the Timeout directive
+  EXPECT_EQ(e.max_run_time_ms, 0);
+  EXPECT_EQ(e.policy.permissions, PermissionMode::kOn);
+  EXPECT_FALSE(e.policy.required_owner);
+  EXPECT_TRUE(e.policy.allowed_interpreters.empty());
+  EXPECT_TRUE(e.spool_unknown_length);
+  EXPECT_FALSE(e.error_page);
+  EXPECT_EQ(e.stderr_limit, 1 << 20);
+  EXPECT_FALSE(e.max_scripts);
+  EXPECT_EQ(e.max_scripts_total, 0u);
+  EXPECT_FALSE(e.script_log.path);
+  EXPECT_EQ(e.script_log.length, 10385760);  // mod_cgi's defaults
+  EXPECT_EQ(e.script_log.buffer, 1024);
+}
+
+TEST(Resolve, SetDirectivesWin) {
+  DirSettings d;
+  d.idle_timeout_ms = 1500;
+  d.max_run_time_ms = 9000;
+  d.permissions = PermissionMode::kStrict;
+  d.script_owner = 33;
+  d.allowed_interpreters = std::vector<std::string>{"/usr/bin/python3"};
+  d.interpreters[".py"] = "/usr/bin/python3";
+  d.spool_unknown_length = false;
+  d.error_page = true;
+  d.stderr_limit = 0;
+  d.max_scripts = 4;
+  d.max_scripts_slot = 7;
+  ServerSettings s;
+  s.max_scripts_total = 64;
+  s.script_log = "/var/log/apache2/cgi.log";
+  s.script_log_length = 4000;
+  s.script_log_buffer = 10;
+  EffectiveSettings e = Resolve(d, s, 300000);
+  EXPECT_EQ(e.idle_timeout_ms, 1500);
+  EXPECT_EQ(e.max_run_time_ms, 9000);
+  EXPECT_EQ(e.policy.permissions, PermissionMode::kStrict);
+  EXPECT_EQ(e.policy.required_owner, 33u);
+  EXPECT_EQ(e.policy.allowed_interpreters, std::vector<std::string>{"/usr/bin/python3"});
+  EXPECT_EQ(e.interpreters.at(".py"), "/usr/bin/python3");
+  EXPECT_FALSE(e.spool_unknown_length);
+  EXPECT_TRUE(e.error_page);
+  EXPECT_EQ(e.stderr_limit, 0);
+  EXPECT_EQ(e.max_scripts, 4u);
+  EXPECT_EQ(e.max_scripts_slot, 7u);
+  EXPECT_EQ(e.max_scripts_total, 64u);
+  EXPECT_EQ(e.script_log.path, "/var/log/apache2/cgi.log");
+  EXPECT_EQ(e.script_log.length, 4000);
+  EXPECT_EQ(e.script_log.buffer, 10);
+}
+
+TEST(Resolve, AnIdleTimeoutOfZeroIsTheTimeoutDirective) {
+  DirSettings d;
+  d.idle_timeout_ms = 0;  // CGIScriptTimeout 0, as mod_cgi reads it
+  EXPECT_EQ(Resolve(d, ServerSettings{}, 60000).idle_timeout_ms, 60000);
+  // Where Timeout is not known (the doctor), it stays 0: "the Timeout directive".
+  EXPECT_EQ(Resolve(d, ServerSettings{}, std::nullopt).idle_timeout_ms, 0);
+}
+
+}  // namespace
+}  // namespace cppcgi
