@@ -1,14 +1,8 @@
 #include "doctor/script_report.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-
-#include "core/shebang.h"
-#include "core/unique_fd.h"
-#include "proc/worker/file_probe.h"
+#include "core/exec_decision.h"
 
 namespace cppcgi {
 namespace {
@@ -34,12 +28,12 @@ std::string NotRun(int problems) {
 
 ScriptVerdict CheckScriptAsServer(const ExecRequest& req, bool root_sees_shebang) {
   // The module stops at the first refusal; here every independent check runs,
-  // on files opened as the server's user would open them.
+  // on the same facts, gathered as the server's user would gather them.
   ScriptVerdict v;
-  if (auto blocked = FindUnsearchableDirectory(req.path, req.who)) AddProblem(*blocked, &v);
-  ExecDecision decision = PrepareExec(req);
+  GatheredScript gathered = GatherScriptFacts(req);
+  auto decision = DecideExec(req, gathered.facts);
   const auto* refusal = std::get_if<Refusal>(&decision);
-  if (refusal == nullptr && v.problems == 0 && root_sees_shebang && ::access(req.path.c_str(), R_OK) != 0) {
+  if (refusal == nullptr && root_sees_shebang && ::access(req.path.c_str(), R_OK) != 0) {
     AddProblem(Refusal{CheckId::kNotReadable, 500,
                        "'" + req.path + "' is a #! script that uid " + std::to_string(req.who.uid) +
                            " cannot read, so its interpreter cannot read it either",
@@ -48,14 +42,8 @@ ScriptVerdict CheckScriptAsServer(const ExecRequest& req, bool root_sees_shebang
     v.text += NotRun(v.problems);
     return v;
   }
-  if (req.suexec && refusal != nullptr) {
-    // The wrapper's checks, in its order: the first that fails is the answer.
-    AddProblem(*refusal, &v);
-    v.text += NotRun(v.problems);
-    return v;
-  }
-  if (refusal == nullptr && v.problems == 0) {
-    const ExecPlan& plan = std::get<ExecPlan>(decision);
+  if (refusal == nullptr) {
+    const ExecChoice& plan = std::get<ExecChoice>(decision);
     AddWarnings(plan.warnings, &v);
     if (req.suexec) v.text += "  through suEXEC (its own document root and minimum uid are checked when it runs)\n";
     v.text += "  would run: ";
@@ -64,38 +52,13 @@ ScriptVerdict CheckScriptAsServer(const ExecRequest& req, bool root_sees_shebang
                                                  (v.warnings == 1 ? "" : "s") + "\n";
     return v;
   }
-  struct stat st, dst;
-  std::string dir = req.path.substr(0, req.path.rfind('/'));
-  UniqueFd fd(::open(req.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | (req.follow_symlinks ? 0 : O_NOFOLLOW)));
-  if (fd && ::fstat(fd.get(), &st) == 0 && ::stat(dir.empty() ? "/" : dir.c_str(), &dst) == 0) {
-    FileFacts script = FactsFromStat(st);
-    AddMountFacts(fd.get(), req.path, &script);
-    std::vector<Warning> warnings;
-    for (const Refusal& r :
-         CheckScriptFileAll(req.path, script, FactsFromStat(dst), req.who, req.policy, !req.interpreter, &warnings))
-      AddProblem(r, &v);
-    char head[kShebangBufferSize];
-    ssize_t n = S_ISREG(st.st_mode) ? ::pread(fd.get(), head, sizeof head, 0) : -1;
-    std::string interpreter = req.interpreter.value_or("");
-    if (n >= 0 && !req.interpreter) {
-      Shebang s = ParseShebang(std::string_view(head, static_cast<size_t>(n)));
-      if (auto r = CheckShebang(req.path, s)) AddProblem(*r, &v);
-      if (s.kind == FileKind::kShebang) interpreter = s.interpreter;
-    }
-    if (!interpreter.empty()) {
-      UniqueFd ifd(::open(interpreter.c_str(), O_PATH | O_CLOEXEC));
-      int err = ifd ? 0 : errno;
-      struct stat ist;
-      bool ok = ifd && ::fstat(ifd.get(), &ist) == 0;
-      FileFacts f = ok ? FactsFromStat(ist) : FileFacts{};
-      if (auto r = CheckInterpreter(req.path, interpreter, ok ? &f : nullptr, err, req.who, req.policy, &warnings))
-        AddProblem(*r, &v);
-    }
-    AddWarnings(warnings, &v);
-  } else if (refusal != nullptr && !(v.problems > 0 && refusal->id == CheckId::kOpenFailed)) {
-    AddProblem(*refusal, &v);  // could not even open it: what the module says
-  }
-  if (v.problems == 0 && refusal != nullptr) AddProblem(*refusal, &v);
+  // Through suEXEC, the wrapper's checks in its order: the first that fails is the answer.
+  std::vector<Warning> warnings;
+  std::vector<Refusal> all;
+  if (!req.suexec) all = ListProblems(req, gathered.facts, &warnings);
+  if (all.empty()) all.push_back(*refusal);  // e.g. it could not even be opened: what the module says
+  for (const Refusal& r : all) AddProblem(r, &v);
+  AddWarnings(warnings, &v);
   v.text += NotRun(v.problems);
   return v;
 }

@@ -1,10 +1,11 @@
-// Opens a script (and its interpreter) and runs every check on what was
-// opened, so that the descriptor that passed the checks is the one the
-// helper executes (execveat(fd, "", AT_EMPTY_PATH)): renaming another file
-// into place after the check changes nothing. An ELF binary is executed
-// through its own descriptor; a #! script through its interpreter's, with
-// the script's path as the interpreter's argument, exactly as the kernel
-// would pass it (interpreters need the real path: sys.path, __FILE__, $0).
+// Opens a script (and its interpreter, or the suEXEC wrapper) once,
+// records what it found (core/exec_decision.h's ScriptFacts), and lets the
+// core decide; the descriptor that passed the checks is the one the helper
+// executes (execveat(fd, "", AT_EMPTY_PATH)), so renaming another file into
+// place after the check changes nothing. An ELF binary is executed through
+// its own descriptor; a #! script through its interpreter's, with the
+// script's path as the interpreter's argument, exactly as the kernel would
+// pass it (interpreters need the real path: sys.path, __FILE__, $0).
 #pragma once
 
 #include <map>
@@ -13,27 +14,13 @@
 #include <variant>
 #include <vector>
 
-#include "core/script_check.h"
-#include "core/suexec.h"
+#include "core/exec_decision.h"
 #include "core/unique_fd.h"
 
 namespace cppcgi {
 
-struct ExecRequest {
-  std::string path;              // absolute path of the script
-  bool follow_symlinks = false;  // Options FollowSymLinks / SymLinksIfOwnerMatch
-  CheckPolicy policy;
-  Identity who;                  // the user scripts run as
-  std::optional<std::string> interpreter;  // from CppCgiInterpreter, by extension
-  // Set: the script runs as this identity through the suEXEC wrapper at
-  // `suexec_wrapper` (SuexecUserGroup, ~user), which does its own checks
-  // and exec; ours run first, with the target's identity.
-  std::optional<SuexecTarget> suexec;
-  std::string suexec_wrapper;
-};
-
 struct ExecPlan {
-  UniqueFd exec_fd;               // what execveat() runs: the binary or the interpreter
+  UniqueFd exec_fd;               // what execveat() runs: the binary, the interpreter or the wrapper
   std::vector<std::string> argv;  // complete argv: {script} or {interpreter, [arg,] script}
                                   // or, through suEXEC, {wrapper, uid, gid, script's file name}
   std::vector<Warning> warnings;  // permission problems let run (to be said once per file)
@@ -41,11 +28,19 @@ struct ExecPlan {
 
 using ExecDecision = std::variant<ExecPlan, Refusal>;
 
-ExecDecision PrepareExec(const ExecRequest& request);
+// What the files are, and the descriptors that were opened to find out.
+struct GatheredScript {
+  ScriptFacts facts;
+  UniqueFd script_fd;
+  UniqueFd interpreter_fd;
+  UniqueFd wrapper_fd;
+};
 
-// The first directory on the way to `path` that `who` cannot search (no x
-// permission), as a refusal naming it and the fix; nullopt if there is none.
-std::optional<Refusal> FindUnsearchableDirectory(const std::string& path, const Identity& who);
+// Opens everything the checks look at, as this process's user.
+GatheredScript GatherScriptFacts(const ExecRequest& request);
+
+// GatherScriptFacts, DecideExec, and the descriptor to execute.
+ExecDecision PrepareExec(const ExecRequest& request);
 
 // The identity of this process (euid, egid, supplementary groups).
 Identity CurrentIdentity();

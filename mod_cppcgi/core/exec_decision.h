@@ -1,0 +1,78 @@
+// Whether a script runs, and how, decided once from what is known about the
+// files it involves. The worker (proc/worker/exec_plan.cc) opens the
+// script's directory, the script, its interpreter and the suEXEC wrapper,
+// and records what it found in ScriptFacts, in one pass; DecideExec then
+// applies every check (core/script_check.h), in a fixed order, and answers
+// with the first refusal or with what to execute. The doctor lists every
+// problem from the same facts (ListProblems).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/script_check.h"
+#include "core/shebang.h"
+#include "core/suexec.h"
+
+namespace cppcgi {
+
+// What a script must pass, and as whom it runs.
+struct ExecRequest {
+  std::string path;              // absolute path of the script
+  bool follow_symlinks = false;  // Options FollowSymLinks / SymLinksIfOwnerMatch
+  CheckPolicy policy;
+  Identity who;                  // the user scripts run as
+  std::optional<std::string> interpreter;  // from CppCgiInterpreter, by extension
+  // Set: the script runs as this identity through the suEXEC wrapper at
+  // `suexec_wrapper` (SuexecUserGroup, ~user), which does its own checks
+  // and exec; ours run first, with the target's identity.
+  std::optional<SuexecTarget> suexec;
+  std::string suexec_wrapper;
+};
+
+// One file as the worker found it.
+struct OpenedFile {
+  bool opened = false;
+  int error = 0;          // errno of the open (or fstat) that failed
+  FileFacts facts;        // when opened
+  bool readable = false;  // it could also be read
+  int read_error = 0;     // errno of a read that failed
+  std::string head;       // its first bytes, when readable
+};
+
+struct ScriptFacts {
+  bool absolute = false;        // the path is an absolute file path
+  OpenedFile dir;               // the script's directory
+  // When the directory or the script could not be opened for lack of
+  // permission: each directory on the way, with its facts, to name the one
+  // that blocks.
+  std::vector<std::pair<std::string, FileFacts>> on_the_way;
+  OpenedFile script;            // (through suEXEC: opened without following a link)
+  Shebang shebang;              // its first line, when readable
+  std::string interpreter;      // what would run it: CppCgiInterpreter's, or its #! line's; empty: none
+  OpenedFile interpreter_file;  // head: its first two bytes
+  OpenedFile wrapper;           // the suEXEC wrapper, when suEXEC applies
+};
+
+struct ExecChoice {
+  enum class Exec { kScript, kInterpreter, kWrapper } exec = Exec::kScript;
+  std::vector<std::string> argv;  // complete: {script}, {interpreter, [arg,] script}, or the wrapper's
+  std::vector<Warning> warnings;  // permission problems let run (to be said once per file)
+};
+
+std::variant<ExecChoice, Refusal> DecideExec(const ExecRequest& request, const ScriptFacts& facts);
+
+// Every problem the checks find, each independently (the doctor's view),
+// where the script could be opened; empty otherwise.
+std::vector<Refusal> ListProblems(const ExecRequest& request, const ScriptFacts& facts,
+                                  std::vector<Warning>* warnings);
+
+// The first directory in `on_the_way` that `who` cannot search, as a refusal
+// naming it and the fix.
+std::optional<Refusal> UnsearchableDirectory(const std::string& path,
+                                             const std::vector<std::pair<std::string, FileFacts>>& on_the_way,
+                                             const Identity& who);
+
+}  // namespace cppcgi
