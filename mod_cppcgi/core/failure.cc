@@ -16,7 +16,7 @@ constexpr FaultSpec Spec(Fault f) {
     case Fault::kPathInfoOff: return {5, L::kError, 404, M::kNone};
     case Fault::kNphIncluded: return {19, L::kError, 403, M::kNone};
     case Fault::kDashArgument: return {22, L::kError, 400, M::kNone};
-    case Fault::kBodyRead: return {15, L::kError, 400, M::kNone};
+    case Fault::kBodyRead: return {15, L::kInfo, 400, M::kNone};
     case Fault::kBodyTooLarge: return {30, L::kInfo, 413, M::kNone};
     case Fault::kBodySpool: return {29, L::kError, 500, M::kNone};
     case Fault::kNoPool: return {26, L::kError, 503, M::kPoolUnreachable};

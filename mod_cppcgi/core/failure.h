@@ -19,7 +19,7 @@ enum class Fault : uint8_t {
   kPathInfoOff,         // AcceptPathInfo Off and path info given
   kNphIncluded,         // an nph- script inside an SSI page
   kDashArgument,        // an indexed query word starting with '-'
-  kBodyRead,            // reading the request body from the client failed
+  kBodyRead,            // reading the request body from the client failed (the client's doing: info)
   kBodyTooLarge,        // the request body is over LimitRequestBody
   kBodySpool,           // the request body could not be written to a temporary file
   kNoPool,              // no helper pool is running

@@ -41,11 +41,14 @@ int SpoolFailed(request_rec* r, int err) {
 
 int BodyReadFailed(request_rec* r, apr_status_t rv) {
   int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
-  // A body over LimitRequestBody is the client's doing: not an error of the server's.
-  RecordFailure(r, status == HTTP_REQUEST_ENTITY_TOO_LARGE ? Fault::kBodyTooLarge : Fault::kBodyRead,
+  // AP_FILTER_ERROR: an input filter has answered already (over
+  // LimitRequestBody 413, a malformed chunk 400), and r->status says which.
+  bool answered = status == AP_FILTER_ERROR;
+  int shown = answered ? r->status : status;
+  RecordFailure(r, shown == HTTP_REQUEST_ENTITY_TOO_LARGE ? Fault::kBodyTooLarge : Fault::kBodyRead,
                 std::string("reading the request body for ") + r->filename + " failed (status " +
-                    std::to_string(status) + ")",
-                rv);
+                    std::to_string(shown) + ")",
+                answered ? APR_SUCCESS : rv);
   return status;
 }
 

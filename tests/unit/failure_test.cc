@@ -27,6 +27,7 @@ TEST(Failure, LogPrefixIsTheStableId) {
 
 TEST(Failure, WhatTheClientCausedIsNotAnError) {
   EXPECT_EQ(SpecOf(Fault::kClientGone).level, LogLevel::kInfo);
+  EXPECT_EQ(SpecOf(Fault::kBodyRead).level, LogLevel::kInfo);
   EXPECT_EQ(SpecOf(Fault::kBodyTooLarge).level, LogLevel::kInfo);
   EXPECT_EQ(SpecOf(Fault::kBodyTooLarge).http_status, 413);
   EXPECT_EQ(SpecOf(Fault::kBusy).level, LogLevel::kWarning);
