@@ -1,12 +1,14 @@
 """Fixtures: a real Apache with mod_cppcgi per test session (MPM from
-CPPCGI_MPM), and a guard that fails any test whose error-log lines at warn
-level or above are not ones it declared with @pytest.mark.expect_log."""
+CPPCGI_MPM), and a guard around every test that checks every server started
+(the invariants, and that error-log lines at warn level or above are ones the
+test declared with @pytest.mark.expect_log)."""
 
 import os
 import shutil
 
 import pytest
 
+import httpd_server
 from httpd_server import ALARMING, LOG_ID, SANITIZER, SOURCE_DIR, ExternalServer, HttpdServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -150,48 +152,60 @@ def fresh_server(request):
         assert not left, f"processes left running after stop: {left}"
 
 
+def unexpected_lines(text, allowed):
+    """Sanitizer reports, and warn/error/crit lines that carry none of the ids
+    in `allowed` (an entry that is not an id, such as httpd's words for a
+    line without one, is looked for as text)."""
+    found = []
+    for line in text.splitlines():
+        if SANITIZER.search(line):
+            found.append(line)
+        elif ALARMING.search(line) and not (set(LOG_ID.findall(line)) & allowed
+                                            or any(a in line for a in allowed if not LOG_ID.fullmatch(a))):
+            found.append(line)
+    return found
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    httpd_server.TEST_PHASE = "call"
+    yield
+    httpd_server.TEST_PHASE = "teardown"
+
+
 @pytest.fixture(autouse=True)
-def invariants(request):
-    """After every test, on every running server it used (adversarial.md
-    §3 H): no zombie and no survivor below the helpers, no fd growth in
-    httpd's workers. Servers a test starts itself are checked when stopped."""
+def server_guard(request):
+    """Around every test, for every server it could touch: whichever fixture
+    or test started it, it is checked after the test, or just before it
+    stops if that is sooner (scenario H): no zombie and no survivor
+    below the helpers, no fd growth in httpd's workers, and no error-log line
+    at warn level or above, nor a sanitizer report, that the test did not
+    declare with @pytest.mark.expect_log(ids) or wait for (wait_for_log)."""
+    httpd_server.TEST_PHASE = "setup"
     if EXTERNAL_URL:
         yield
         return
-    servers = []
-    for name in request.fixturenames:
-        if name == "server" or (name.endswith("_server") and name != "fresh_server"):
-            value = request.getfixturevalue(name)
-            if isinstance(value, HttpdServer) and value.parent_pid is not None:
-                servers.append(value)
-    before = [(srv, srv.invariant_snapshot()) for srv in servers]
-    yield
+    allowed = {i for marker in request.node.iter_markers("expect_log") for i in marker.args}
+    httpd_server.EXPECTED_IDS.clear()
+    allowed_now = lambda: allowed | httpd_server.EXPECTED_IDS  # noqa: E731
+    # Servers already running: from here; servers started later: from their start.
+    seen = {id(srv): (srv.invariant_snapshot(), srv.log_mark()) for srv in httpd_server.RUNNING}
     problems = []
-    for srv, snap in before:
-        if srv.parent_pid is not None:
-            problems += srv.invariant_problems(snap)
-    assert not problems, "invariants broken after the test:\n" + "\n".join(problems)
 
+    def check(srv):
+        snapshot, mark = seen.pop(id(srv), (srv.start_snapshot, 0))
+        # A server the test's body stops may be busy on purpose (the test
+        # checks what its stop leaves); after the body, it must be at rest.
+        if httpd_server.TEST_PHASE != "call":
+            problems.extend(f"{srv.root}: {p}" for p in srv.invariant_problems(snapshot))
+        problems.extend(f"{srv.root}: unexpected error-log line: {line}"
+                        for line in unexpected_lines(srv.log_since(mark), allowed_now()))
 
-@pytest.fixture(autouse=True)
-def error_log_guard(request):
-    """Fails the test on unexpected warn/error/crit lines in the session server's log."""
-    if "server" not in request.fixturenames or EXTERNAL_URL:
+    httpd_server.on_stop = check
+    try:
         yield
-        return
-    srv = request.getfixturevalue("server")
-    marker = request.node.get_closest_marker("expect_log")
-    allowed = set(marker.args) if marker else set()
-    mark = srv.log_mark()
-    yield
-    unexpected = []
-    for line in srv.log_since(mark).splitlines():
-        if SANITIZER.search(line):
-            unexpected.append(line)
-            continue
-        if not ALARMING.search(line):
-            continue
-        ids = set(LOG_ID.findall(line))
-        if not ids & allowed:
-            unexpected.append(line)
-    assert not unexpected, "unexpected error-log lines:\n" + "\n".join(unexpected)
+    finally:
+        httpd_server.on_stop = None
+    for srv in list(httpd_server.RUNNING):
+        check(srv)
+    assert not problems, "after the test:\n" + "\n".join(problems)

@@ -13,6 +13,8 @@ import socket
 import subprocess
 import tempfile
 import time
+
+from waits import wait_until
 import http.client
 import urllib.parse
 
@@ -90,6 +92,24 @@ class ExternalServer(HttpClient):
             raise ValueError(f"CPPCGI_EXTERNAL_URL must be http://host[:port], not {url!r}")
         self.host = parsed.hostname
         self.port = parsed.port or 80
+
+
+# Every server started by this test process and not stopped yet, and what
+# to call on one just before it stops: conftest.py's guard checks each server
+# after every test, and before it stops, whatever fixture or test started it.
+RUNNING = []
+on_stop = None
+# "call" while a test's body runs (a server it stops then may be busy on
+# purpose), "teardown" after it (conftest.py sets it).
+TEST_PHASE = "setup"
+# Log ids the current test looked for (wait_for_log, expect_ids): the guard
+# takes a line with one of them as expected; it empties the set per test.
+EXPECTED_IDS = set()
+
+
+def expect_ids(text):
+    """Notes the log ids (CPPCGInnnn, AHnnnnn) named in `text` as expected by the current test."""
+    EXPECTED_IDS.update(re.findall(r"CPPCGI\d{4}|AH\d{5}", text))
 
 
 class HttpdServer(HttpClient):
@@ -206,6 +226,9 @@ class HttpdServer(HttpClient):
             try:
                 self.parent_pid = int(open(self.pid_file).read().strip())
                 if self._answers():
+                    # What the tests' guard (conftest.py) compares this server with.
+                    self.start_snapshot = self.invariant_snapshot()
+                    RUNNING.append(self)
                     return self
             except (OSError, ValueError):
                 pass
@@ -229,6 +252,10 @@ class HttpdServer(HttpClient):
 
     def stop(self, timeout=20):
         """Stops httpd and waits until httpd, its helpers and their scripts are gone."""
+        if self in RUNNING:
+            RUNNING.remove(self)
+            if on_stop is not None and self.parent_pid is not None:
+                on_stop(self)
         if self.parent_pid is None:
             return []
         tree = self.process_tree()
@@ -250,6 +277,8 @@ class HttpdServer(HttpClient):
         return left
 
     def cleanup(self):
+        if self in RUNNING:
+            RUNNING.remove(self)
         shutil.rmtree(self.root, ignore_errors=True)
 
     # -- processes ----------------------------------------------------------
@@ -308,7 +337,7 @@ class HttpdServer(HttpClient):
                 pids.append(p["pid"])
         return pids
 
-    # -- invariants (adversarial.md §3 H) -----------------------------------
+    # -- invariants (scenario H) ---------------------------------------------
     def _fd_count(self, pid):
         """(fds that are not sockets, sockets, threads) of a process, or None."""
         try:
@@ -394,27 +423,22 @@ class HttpdServer(HttpClient):
             return ""
 
     def wait_for_log(self, mark, pattern, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            text = self.log_since(mark)
-            if re.search(pattern, text):
-                return text
-            time.sleep(0.05)
-        raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
+        expect_ids(pattern)
+        text = wait_until(lambda: (lambda t: t if re.search(pattern, t) else None)(self.log_since(mark)), timeout)
+        if not text:
+            raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
+        return text
 
 
 def wait_for_pids(path, timeout=10):
     """The pids a test script (pidfile.sh) wrote to path: [script, child]."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    def pids():
         try:
             text = open(path).read().split()
-            if len(text) == 2:
-                return [int(x) for x in text]
+            return [int(x) for x in text] if len(text) == 2 else None
         except OSError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("script did not write its pids")
+            return None
+    return wait_until(pids, timeout, what="the pids the script writes")
 
 
 def shared_dir(srv):
@@ -426,12 +450,7 @@ def shared_dir(srv):
 
 def wait_gone(pid, timeout=8):
     """True once /proc has no entry for pid (ended and reaped), within timeout s."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not os.path.exists(f"/proc/{pid}"):
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: not os.path.exists(f"/proc/{pid}"), timeout)
 
 
 def read_to_eof(sock):

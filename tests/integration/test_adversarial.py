@@ -1,7 +1,10 @@
-"""The hostile scenarios of adversarial.md §3, one table per section. Each
-case runs against a real Apache; after each, the autouse `invariants`
-fixture (conftest.py) checks §3 H: no zombie or survivor below the helpers,
-no fd growth in workers. Exactly one error-log line with the expected id is
+"""Hostile scenarios, one table per kind: A malformed script output, B bad
+requests, C hostile scripts, D filesystem and exec checks, E helper and
+server faults, F resource limits, G environment and identity; each named by
+its letter and number (A4, E7). Each case runs against a real Apache; after
+each, the autouse `server_guard` fixture (conftest.py) checks what H stands
+for: no zombie or survivor below the helpers, no fd growth in workers, no
+unexpected error-log line. Exactly one error-log line with the expected id is
 asserted for every failure. Scenarios tested in other files are listed in
 COVERED_ELSEWHERE (and checked to exist); those that do not apply are in
 NOT_APPLICABLE with the reason."""
@@ -15,7 +18,9 @@ import time
 
 import pytest
 
+import httpd_server
 from httpd_server import ALARMING, read_to_eof, wait_gone
+from waits import script_pids, wait_script_running, wait_until
 
 ADV_CONF = """
 ScriptAlias /adv/ "{root}/adv/"
@@ -51,13 +56,9 @@ def adv():
 
 def one_log_line(srv, mark, log_id, pattern="", timeout=10):
     """Exactly one line with `log_id` (matching `pattern`) after `mark`."""
-    deadline = time.time() + timeout
+    httpd_server.expect_ids(log_id)
     rx = re.compile(log_id + r": .*" + pattern)
-    while True:
-        lines = [line for line in srv.log_since(mark).splitlines() if rx.search(line)]
-        if lines or time.time() > deadline:
-            break
-        time.sleep(0.05)
+    lines = wait_until(lambda: [line for line in srv.log_since(mark).splitlines() if rx.search(line)], timeout)
     assert len(lines) == 1, (log_id, pattern, srv.log_since(mark))
     return lines[0]
 
@@ -253,6 +254,7 @@ def test_b1_huge_request_headers_are_refused_by_core(adv):
     assert reply.startswith(b"HTTP/1.1 400"), reply[:100]
 
 
+@pytest.mark.expect_log("CPPCGI0015")
 def test_b7_slowloris_body_is_cut_by_timeout(fresh_server):
     srv = fresh_server(extra_conf="Timeout 2\n")
     srv.write_script("cgi-bin/b7", PY + "d = sys.stdin.buffer.read()\nout.write(b'Content-Type: text/plain\\n\\n')\n")
@@ -308,6 +310,7 @@ def test_b12_indexed_query_words_starting_with_dash_are_refused(adv):
     assert status in (200, 414)
 
 
+@pytest.mark.expect_log("AH10244", "CPPCGI0003")
 @pytest.mark.parametrize("path", ["/adv/.%2e/.%2e/bin/sh", "/adv/%2e%2e/httpd.conf", "/adv//b13", "/adv/b13%20",
                                   "/adv/b13.", "/adv/b13::$DATA", "/adv/..%2fhttpd.conf"])
 def test_b13_path_tricks_never_exec_outside_or_show_source(adv, path):
@@ -342,13 +345,12 @@ def _pid_file(srv):
 
 
 def _read_pid(path, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    def pid():
         try:
             return int(open(path).read().split()[0])
         except (OSError, ValueError, IndexError):
-            time.sleep(0.05)
-    raise AssertionError("no pid written")
+            return None
+    return wait_until(pid, timeout, what=f"a pid in {path}")
 
 
 def test_c1_fork_bomb_is_bounded_and_ended(adv):
@@ -382,6 +384,7 @@ def test_c4_closed_stdout_ends_the_response_and_the_script(adv):
     assert _gone(_read_pid(pid_file), 8)
 
 
+@pytest.mark.expect_log("CPPCGI0001")
 def test_c5_flood_on_stderr_and_stdout_at_once(adv):
     mark = adv.log_mark()
     script = PY + """import threading
@@ -468,6 +471,7 @@ for c in b'Content-Type: text/plain\\nX-Slow: ' + b'a' * 100:
     one_log_line(adv, mark, "CPPCGI0010", "did not finish its headers")
 
 
+@pytest.mark.expect_log("CPPCGI0001")
 def test_c12_memory_limit(adv):
     adv.write_script("adv-mem/c12", PY + "x = bytearray(1 << 30)\nout.write(b'Content-Type: text/plain\\n\\nno')\n")
     mark = adv.log_mark()
@@ -494,7 +498,7 @@ def test_d15_script_replaced_while_running(adv):
     result = []
     t = threading.Thread(target=lambda: result.append(adv.get("/adv/d15")))
     t.start()
-    time.sleep(0.3)
+    wait_script_running(adv, "d15")
     tmp = path + ".new"
     with open(tmp, "w") as f:
         f.write(SH + "printf 'Content-Type: text/plain\\n\\nnew'\n")
@@ -561,9 +565,7 @@ def test_e7_malformed_helper_answer_is_502_and_retires_the_helper(fresh_server, 
     retired = int(re.search(r"helper (\d+) sent", line).group(1))
     assert retired in helpers
     srv.wait_for_log(mark, rf"CPPCGI0106: helper {retired} retired after a malformed answer")
-    deadline = time.time() + 10
-    while time.time() < deadline and (retired in srv.helper_pids() or len(srv.helper_pids()) != 2):
-        time.sleep(0.05)
+    wait_until(lambda: retired not in srv.helper_pids() and len(srv.helper_pids()) == 2)
     now = set(srv.helper_pids())
     assert retired not in now and len(now) == 2, now
     alarming = [ln for ln in srv.log_since(mark).splitlines() if ALARMING.search(ln) and "CPPCGI0016" not in ln]
@@ -702,7 +704,8 @@ def test_e9_restart_storm_under_load(own_server):
     for t in threads:
         t.join(60)
     assert not errors, errors[:10]
-    time.sleep(1)
+    # The last generation settles (its helpers started, the old ones reaped).
+    wait_until(lambda: parent_fds() <= fds_before and len(srv.helper_pids()) == 2, 5)
     assert parent_fds() <= fds_before
     assert len(srv.helper_pids()) == 2
 
@@ -778,7 +781,7 @@ def test_g2_httpd_environment_does_not_leak_into_scripts(fresh_server):
 
 
 # -- Coverage map -----------------------------------------------------------------------------------
-# Scenarios of adversarial.md §3 tested in other files: scenario -> "file::test".
+# Scenarios tested in other files: scenario -> "file::test".
 COVERED_ELSEWHERE = {
     "A21-backpressure": "test_foundation.py::test_full_duplex_script_writes_before_reading",
     "A22-nph-in-ssi": "test_ssi.py::test_nph_script_cannot_be_included",

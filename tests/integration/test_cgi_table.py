@@ -136,6 +136,7 @@ ENV_CASES = [
 
 
 @pytest.mark.parametrize("name,method,path,headers,body,expected", ENV_CASES, ids=[c[0] for c in ENV_CASES])
+@pytest.mark.expect_log("CPPCGI0003")
 def test_environment(table, name, method, path, headers, body, expected):
     status, _, out = table.request(method, path, body=body, headers=headers)
     assert status == (404 if name == "redirect-vars" else 200), out[:300]

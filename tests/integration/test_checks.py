@@ -8,6 +8,8 @@ import threading
 
 import pytest
 
+import httpd_server
+
 
 
 IS_ROOT = os.geteuid() == 0
@@ -107,6 +109,8 @@ def test_check(checks_server, name, content, mode, d, status, log_id, text):
     got, _, body = _request(srv, d, name)
     assert got == status, body
     log = srv.log_since(mark)
+    if log_id is not None:
+        httpd_server.expect_ids(log_id)
     if log_id is None:
         assert body.strip().endswith(b"ran"), body
         assert "CPPCGI03" not in log, log
@@ -209,6 +213,7 @@ def _compile(srv, name, marker):
     return out
 
 
+@pytest.mark.expect_log("CPPCGI0301", "CPPCGI0303", "CPPCGI0327")
 def test_swapped_in_unchecked_binary_never_runs(checks_server):
     """A loop keeps renaming a checked binary and a setuid one (refused) into
     place while requests run: each response is the checked one or a 403,
@@ -282,6 +287,7 @@ def _check_lines(srv, mark):
     return [l for l in srv.log_since(mark).splitlines() if "CPPCGI03" in l]
 
 
+@pytest.mark.expect_log("CPPCGI0301", "CPPCGI0327")
 def test_group_writable_tree_runs_with_one_warning_per_file(checks_server):
     # A tree made under umask 002 in a setgid (2775) deploy directory, which
     # mod_cgid runs: it runs after the swap too, and each file's risk is said
@@ -316,6 +322,7 @@ def test_group_writable_tree_runs_with_one_warning_per_file(checks_server):
     assert "CPPCGI0301: " in "".join(_check_lines(srv, mark))
 
 
+@pytest.mark.expect_log("CPPCGI0301", "CPPCGI0327")
 def test_strict_refuses_what_the_group_can_write(checks_server):
     srv = checks_server
     p = srv.write_script("chk-strict/g.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o775)
@@ -327,6 +334,7 @@ def test_strict_refuses_what_the_group_can_write(checks_server):
             f"once)") in line
 
 
+@pytest.mark.expect_log("CPPCGI0301", "CPPCGI0327")
 def test_warn_runs_what_others_can_write_and_says_so_once(checks_server):
     srv = checks_server
     p = srv.write_script("chk-warn/w.cgi", f"#!/bin/sh\n{HELLO}\n", mode=0o757)
@@ -379,6 +387,7 @@ def noexec_server():
     ("up", "hello.cgi", f"#!/bin/sh\n{HELLO}\n", 0o755),
     ("up-ext", "hello.py", "print('Content-Type: text/plain\\n\\nran')\n", 0o644),
 ], ids=["shebang", "by-extension"])
+@pytest.mark.expect_log("CPPCGI0326")
 def test_script_on_a_noexec_mount_is_refused(noexec_server, d, name, content, mode):
     srv = noexec_server
     path = srv.write_script(f"{d}/{name}", content, mode=mode)

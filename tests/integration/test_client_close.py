@@ -11,6 +11,7 @@ import time
 import pytest
 
 from httpd_server import read_to_eof, shared_dir, wait_for_pids, wait_gone
+from waits import wait_until
 
 PATTERN = bytes(range(256)) * 256  # late.py's and bigout.py's output
 
@@ -101,24 +102,19 @@ def _parse(raw):
 def _access_status(srv, url_path):
     """The %>s and cppcgi-status of the latest access-log line for url_path (waits for it)."""
     path = srv.path("logs", "closes.log")
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if os.path.exists(path):
-            for line in reversed(open(path).read().splitlines()):
-                status, note, logged = line.split(" ", 2)
-                if logged == url_path:
-                    return int(status), note
-        time.sleep(0.05)
-    raise AssertionError(f"no access-log line for {url_path}")
+
+    def latest():
+        for line in reversed(open(path).read().splitlines() if os.path.exists(path) else []):
+            status, note, logged = line.split(" ", 2)
+            if logged == url_path:
+                return int(status), note
+        return None
+    return wait_until(latest, what=f"an access-log line for {url_path}")
 
 
 def _wait_file(path, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if os.path.exists(path):
-            return open(path).read()
-        time.sleep(0.01)
-    raise AssertionError(f"{path} did not appear")
+    wait_until(lambda: os.path.exists(path), timeout, interval=0.01, what=f"{path} to appear")
+    return open(path).read()
 
 
 def _reset(sock):

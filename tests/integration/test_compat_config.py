@@ -86,6 +86,7 @@ def test_script_log_path_takes_what_mod_cgi_takes(checker):
         assert _check(checker, "cgi", [line])[0] == _check(checker, "ours", [line])[0], line
 
 
+@pytest.mark.expect_log("CPPCGI0202")
 def test_odd_script_log_numbers_are_said_at_startup(fresh_server):
     # Accepted as mod_cgi accepts them, but not silently: a typo such as
     # "10k" would be read as 10 bytes.

@@ -30,6 +30,7 @@ def ep_server():
     yield from serve(EP_CONF, script_dirs=("dev-cgi", "quiet"), setup=_ep_setup)
 
 
+@pytest.mark.expect_log("CPPCGI0001", "CPPCGI0008")
 def test_page_for_a_script_that_fails_before_headers(ep_server):
     status, headers, body = ep_server.get("/dev-cgi/fails.sh?x=1", headers={"Cookie": "session=s3cr3t",
                                                                             "Authorization": "Basic eHk="})
@@ -44,6 +45,7 @@ def test_page_for_a_script_that_fails_before_headers(ep_server):
     assert "s3cr3t" not in text and "eHk=" not in text
 
 
+@pytest.mark.expect_log("CPPCGI0307")
 def test_page_for_a_refused_script_names_check_and_fix(ep_server):
     status, _, body = ep_server.get("/dev-cgi/crlf.cgi")
     assert status == 500
@@ -51,12 +53,14 @@ def test_page_for_a_refused_script_names_check_and_fix(ep_server):
     assert "CPPCGI0307" in text and "Windows line endings" in text and "dos2unix" in text
 
 
+@pytest.mark.expect_log("CPPCGI0010")
 def test_page_for_a_timeout(ep_server):
     status, _, body = ep_server.get("/dev-cgi/silent.sh")
     assert status == 504
     assert b"CppCgiIdleTimeout" in body
 
 
+@pytest.mark.expect_log("CPPCGI0001", "CPPCGI0008", "CPPCGI0010")
 def test_never_shown_where_it_is_off(ep_server):
     for path in ("/cgi-bin/fails.sh", "/cgi-bin/noheaders.sh", "/slow/silent.sh"):
         status, _, body = ep_server.get(path)
@@ -64,6 +68,7 @@ def test_never_shown_where_it_is_off(ep_server):
         assert PAGE_MARK not in body and b"ZeroDivisionError" not in body
 
 
+@pytest.mark.expect_log("CPPCGI0001")
 def test_stderr_limit(ep_server):
     mark = ep_server.log_mark()
     status, _, body = ep_server.get("/quiet/noisy.sh")
@@ -89,6 +94,8 @@ ScriptAlias /ht-none/ "{root}/ht-none/"
 """
 
 
+@pytest.mark.expect_log("CPPCGI0001", "CPPCGI0008")
+@pytest.mark.expect_log("CppCgiPermissionCheck not allowed here")
 def test_htaccess_override_class(fresh_server):
     from conftest import HERE
     srv = fresh_server()

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from httpd_server import MODULE, MODULES_DIR
+from waits import script_pids, wait_script_running, wait_until
 
 # --- the example site --------------------------------------------------------
 
@@ -328,15 +329,13 @@ def test_graceful_restart_keeps_in_flight_request(fresh_server):
 
     t = threading.Thread(target=slow)
     t.start()
-    time.sleep(0.5)
+    wait_script_running(srv, "sleep.sh")
     mark = srv.log_mark()
     srv.signal("graceful")
     t.join(30)
     assert result["r"][0] == 200 and result["r"][2] == b"slept 2\n"
     # New generation answers; the old helpers finish and are reaped without complaint.
-    deadline = time.time() + 10
-    while time.time() < deadline and old_helpers & {p["pid"] for p in srv.process_tree()}:
-        time.sleep(0.1)
+    wait_until(lambda: not old_helpers & {p["pid"] for p in srv.process_tree()})
     assert not old_helpers & {p["pid"] for p in srv.process_tree()}
     assert srv.get("/cgi-bin/env.py")[0] == 200
     new_helpers = set(srv.helper_pids())
@@ -351,7 +350,7 @@ def test_stop_leaves_no_helper_or_script(fresh_server):
     srv.start()
     t = threading.Thread(target=lambda: _ignore(srv.get, "/cgi-bin/sleep.sh?20", timeout=30))
     t.start()
-    time.sleep(0.7)
+    wait_script_running(srv, "sleep.sh")
     everything = srv.process_tree()
     assert any("sleep" in p["comm"] for p in everything), everything
     left = srv.stop()
@@ -367,9 +366,7 @@ def test_killed_helper_is_replaced(fresh_server):
     mark = srv.log_mark()
     os.kill(victim, 9)
     srv.wait_for_log(mark, r"CPPCGI0102: helper %d was killed by signal 9" % victim)
-    deadline = time.time() + 5
-    while time.time() < deadline and len(srv.helper_pids()) != 2:
-        time.sleep(0.05)
+    wait_until(lambda: len(srv.helper_pids()) == 2 and victim not in srv.helper_pids(), 5)
     assert len(srv.helper_pids()) == 2 and victim not in srv.helper_pids()
     assert srv.get("/cgi-bin/env.py")[0] == 200
 

@@ -75,6 +75,7 @@ def test_large_response_over_h2(h2):
     assert body == (bytes(range(256)) * 256) * 16
 
 
+@pytest.mark.expect_log("CPPCGI0003", "CPPCGI0008", "CPPCGI0010")
 def test_failures_keep_their_status_over_h2(h2):
     assert curl(h2, "/cgi-bin/noheaders.sh")[0] == 500
     assert curl(h2, "/h2-slow/silent.sh")[0] == 504

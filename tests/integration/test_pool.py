@@ -10,6 +10,7 @@ import pytest
 
 
 from httpd_server import shared_dir as _shared_dir
+from waits import script_pids, wait_script_running, wait_until
 from httpd_server import wait_for_pids as _pids_from
 from httpd_server import wait_gone as _gone
 
@@ -151,7 +152,7 @@ def test_cap_gives_503_with_retry_after(pool_server):
     holders = [threading.Thread(target=hold) for _ in range(n)]
     for t in holders:
         t.start()
-    time.sleep(1.0)
+    wait_script_running(srv, "sleep.sh", count=n)
     mark = srv.log_mark()
     start = time.time()
     status, headers, _ = srv.get("/capped/env.py")
@@ -173,7 +174,7 @@ def test_total_cap(fresh_server):
     srv.start()
     t = threading.Thread(target=lambda: srv.get("/cgi-bin/sleep.sh?2", timeout=30))
     t.start()
-    time.sleep(0.7)
+    wait_script_running(srv, "sleep.sh")
     mark = srv.log_mark()
     assert srv.get("/cgi-bin/env.py")[0] == 503
     srv.wait_for_log(mark, r"CPPCGI0018: .*server-wide CppCgiMaxScriptsTotal limit of 1")
@@ -181,17 +182,15 @@ def test_total_cap(fresh_server):
     assert srv.get("/cgi-bin/env.py")[0] == 200
 
 
+@pytest.mark.expect_log("CPPCGI0008")
 def test_accounting_notes_in_access_log(pool_server):
     srv = pool_server
     assert srv.get("/cgi-bin/bigout.py?100000")[0] == 200
     assert srv.get("/cgi-bin/noheaders.sh")[0] == 500
-    deadline = time.time() + 5
-    lines = []
-    while time.time() < deadline:
+    def both_logged():
         lines = open(srv.path("logs", "cppcgi.log")).read().splitlines()
-        if any("noheaders.sh" in l for l in lines) and any("bigout.py" in l for l in lines):
-            break
-        time.sleep(0.05)
+        return lines if any("noheaders.sh" in l for l in lines) and any("bigout.py" in l for l in lines) else None
+    lines = wait_until(both_logged, 5) or []
     big = [l for l in lines if l.endswith("/cgi-bin/bigout.py")][-1].split()
     assert big[0] == "200" and big[1] == "exit:0"
     wall, ttfb, user, sys_, rss = (int(x) for x in big[2:7])
@@ -299,7 +298,7 @@ def test_kill_helper_under_load(fresh_server):
     srv.start()
     path = _tiny_cgi(srv)
     with Load(srv, path) as load:
-        time.sleep(1.0)
+        wait_until(lambda: load.ok >= 20, what="the load under way")
         victim = srv.helper_pids()[0]
         os.kill(victim, 9)
         killed_at = time.time()
@@ -372,7 +371,7 @@ def test_graceful_stop_finishes_request_and_leaves_nothing(fresh_server):
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("r", srv.get("/cgi-bin/sleep.sh?2", timeout=30)))
     t.start()
-    time.sleep(0.7)
+    wait_script_running(srv, "sleep.sh")
     tree = srv.process_tree()
     srv.signal("graceful-stop")
     t.join(30)

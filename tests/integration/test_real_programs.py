@@ -120,6 +120,7 @@ ScriptAlias /git/ "{GIT_BACKEND}/"
 PHP_CGI = "/usr/lib/cgi-bin/php8.2"  # Debian's php8.2-cgi
 
 
+@pytest.mark.expect_log("CPPCGI0009", "CPPCGI0022")
 def test_php_cgi_through_action_as_debian_sets_it_up(fresh_server):
     # Debian's php8.2-cgi.conf, with mod_actions: .php files get a handler
     # that Action maps to the php-cgi binary under a ScriptAlias. The request

@@ -37,6 +37,7 @@ def _new(srv, before):
     return _entries(srv)[len(before):]
 
 
+@pytest.mark.expect_log("CPPCGI0001", "CPPCGI0008")
 def test_failed_script_gets_a_full_entry(log_server):
     srv = log_server
     before = _entries(srv)
@@ -59,6 +60,7 @@ def test_failed_script_gets_a_full_entry(log_server):
                                            "ZeroDivisionError: division by zero <&>"]
 
 
+@pytest.mark.expect_log("CPPCGI0009")
 def test_malformed_headers_show_what_the_script_sent(log_server):
     srv = log_server
     before = _entries(srv)
@@ -70,6 +72,7 @@ def test_malformed_headers_show_what_the_script_sent(log_server):
     assert "%stdout" in lines and "Content-Type: text/plain" in lines[lines.index("%stdout"):]
 
 
+@pytest.mark.expect_log("CPPCGI0003", "CPPCGI0008", "CPPCGI0307")
 def test_refused_and_missing_scripts_get_an_error_entry(log_server):
     srv = log_server
     srv.write_script("cgi-bin/crlf-log.sh", "#!/bin/sh\r\necho\r\n")
@@ -90,6 +93,7 @@ def test_successful_script_writes_nothing(log_server):
     assert _new(srv, before) == []
 
 
+@pytest.mark.expect_log("CPPCGI0008")
 def test_log_length_stops_entries_once_the_file_is_larger(fresh_server):
     srv = fresh_server("ScriptLog logs/small.log\nScriptLogLength 100\n")
     os.chmod(srv.path("logs"), 0o777)
@@ -100,8 +104,9 @@ def test_log_length_stops_entries_once_the_file_is_larger(fresh_server):
     assert text.count("%% [") == 1, text  # the first entry made it larger than 100 bytes
 
 
+@pytest.mark.expect_log("CPPCGI0008", "CPPCGI0009")
 def test_unwritable_log_loses_only_the_entry(fresh_server):
-    # /dev/full: every write fails with ENOSPC (adversarial.md F5).
+    # /dev/full: every write fails with ENOSPC (scenario F5).
     srv = fresh_server("ScriptLog /dev/full\n")
     srv.start()
     for _ in range(3):
@@ -170,6 +175,7 @@ def _sections(entry, port):
 
 
 @pytest.mark.parametrize("method,body_size", [("GET", 0), ("POST", 1023), ("POST", 1024), ("POST", 1025)])
+@pytest.mark.expect_log("CPPCGI0009", "malformed header from script 'bad1k.py'")
 def test_entries_are_mod_cgis_for_the_same_request(method, body_size):
     cgi, ours = _pair("ScriptLog logs/cgi.log\n")
     try:
@@ -199,6 +205,7 @@ def test_entries_are_mod_cgis_for_the_same_request(method, body_size):
         _stop([cgi, ours])
 
 
+@pytest.mark.expect_log("CPPCGI0009", "malformed header from script 'bad1k.py'")
 def test_the_log_fills_as_mod_cgis_does():
     # Each entry is about 1.4 KiB: both write entries until the file is
     # larger than 4000 bytes, the same number of them, then nothing more.

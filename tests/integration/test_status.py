@@ -6,6 +6,8 @@ import os
 import threading
 import time
 
+from waits import script_pids, wait_script_running, wait_until
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -52,12 +54,9 @@ def _json(srv):
 
 def _settled(srv, timeout=10):
     """The status once no script runs (reaping follows the response)."""
-    deadline = time.time() + timeout
-    while True:
-        doc = _json(srv)
-        if doc["scripts_running"] == 0 or time.time() > deadline:
-            return doc
-        time.sleep(0.1)
+    docs = []
+    wait_until(lambda: docs.append(_json(srv)) or docs[-1]["scripts_running"] == 0, timeout, interval=0.1)
+    return docs[-1]
 
 
 def _families(text):
@@ -72,6 +71,7 @@ def _value(families, name, sample_name=None, **labels):
     raise KeyError((name, sample_name, labels))
 
 
+@pytest.mark.expect_log("CPPCGI0010", "CPPCGI0018", "CPPCGI0301")
 def test_known_sequence_gives_exact_counts(status_server):
     srv = status_server
     for _ in range(3):
@@ -82,11 +82,7 @@ def test_known_sequence_gives_exact_counts(status_server):
     holder = []
     t = threading.Thread(target=lambda: holder.append(srv.get("/st-capped/sleep.sh?2", timeout=30)))
     t.start()
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if any(r["request"] == "GET /st-capped/sleep.sh?2" for r in _json(srv)["running"]):
-            break
-        time.sleep(0.05)
+    wait_until(lambda: any(r["request"] == "GET /st-capped/sleep.sh?2" for r in _json(srv)["running"]))
     assert srv.get("/st-capped/env.py")[0] == 503
     t.join(30)
     assert holder and holder[0][0] == 200
@@ -138,15 +134,11 @@ def test_html_lists_a_running_script(status_server):
     t = threading.Thread(target=lambda: srv.get("/cgi-bin/sleep.sh?2", timeout=30))
     t.start()
     try:
-        deadline = time.time() + 5
-        page = ""
-        while time.time() < deadline:
+        def page_listing_it():
             status, headers, body = srv.get("/cppcgi-status")
             assert status == 200 and headers["content-type"].startswith("text/html")
-            page = body.decode()
-            if "GET /cgi-bin/sleep.sh?2" in page:
-                break
-            time.sleep(0.05)
+            return body.decode() if "GET /cgi-bin/sleep.sh?2" in body.decode() else None
+        page = wait_until(page_listing_it, 5) or ""
         assert '<table id="cppcgi-running"' in page
         assert "<td>GET /cgi-bin/sleep.sh?2</td><td>127.0.0.1</td>" in page
         running = _json(srv)["running"]

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+import httpd_server
+
 from httpd_server import MODULES_DIR, wait_gone
 
 WRAPPER = "/usr/lib/apache2/suexec"
@@ -157,6 +159,7 @@ def test_script_runs_as_the_target_user(suexec_server):
     assert "args=one two" in text, text  # an indexed query still becomes argv, through the wrapper
 
 
+@pytest.mark.expect_log("CPPCGI0321")
 def test_userdir_script_runs_as_its_user(suexec_server, userdir_user):
     # ~user: mod_userdir names the identity, the wrapper gets "~uid" and checks the UserDir.
     srv = suexec_server
@@ -212,6 +215,7 @@ REFUSALS = [
 @pytest.mark.parametrize("name,text,mode,owner,d,status,log_id,needle", REFUSALS, ids=[c[0] for c in REFUSALS])
 def test_refusal_names_the_cause(suexec_server, name, text, mode, owner, d, status, log_id, needle):
     srv = suexec_server
+    httpd_server.expect_ids(log_id)
     ids = (0, 0) if owner == "root" else (NOBODY.pw_uid, NOBODY.pw_gid)
     path = _script(os.path.join(srv.base, d, f"{name}.cgi"), text, mode=mode, owner=ids)
     mark = srv.log_mark()
@@ -222,6 +226,7 @@ def test_refusal_names_the_cause(suexec_server, name, text, mode, owner, d, stat
     assert f"{log_id}: " in lines[0] and path in lines[0] and needle in lines[0], lines[0]
 
 
+@pytest.mark.expect_log("CPPCGI0318")
 def test_symlink_is_refused_even_where_links_are_followed(suexec_server):
     srv = suexec_server
     target = _script(os.path.join(srv.base, "real.sh"), ID_SH)
@@ -234,6 +239,7 @@ def test_symlink_is_refused_even_where_links_are_followed(suexec_server):
     assert "CPPCGI0318: " in srv.log_since(mark) and "suEXEC never runs one" in srv.log_since(mark)
 
 
+@pytest.mark.expect_log("CPPCGI0010", "CPPCGI0019", "CPPCGI0024")
 def test_wrapper_refusal_is_explained(suexec_server):
     # Outside /var/www: only the wrapper knows its document root. It exits
     # 114 without a word on stdout; the log says what that means.
@@ -248,6 +254,7 @@ def test_wrapper_refusal_is_explained(suexec_server):
     assert "not under its document root" in lines[0] and "exit status 114" in lines[0], lines[0]
 
 
+@pytest.mark.expect_log("CPPCGI0010")
 def test_silent_script_of_another_user_is_ended_on_timeout(suexec_server):
     srv = suexec_server
     pidfile = os.path.join(srv.base, "slow", "pid")
@@ -265,6 +272,7 @@ def test_silent_script_of_another_user_is_ended_on_timeout(suexec_server):
     assert "CPPCGI0010: " in srv.log_since(mark)
 
 
+@pytest.mark.expect_log("CPPCGI0019")
 def test_ssi_exec_cgi_runs_through_suexec_and_exec_cmd_is_refused(suexec_server):
     # exec cmd would run as User: refused where suEXEC applies, with one line saying so.
     srv = suexec_server
@@ -281,6 +289,7 @@ def test_ssi_exec_cgi_runs_through_suexec_and_exec_cmd_is_refused(suexec_server)
     assert len(lines) == 1 and "CPPCGI0019: " in lines[0] and "suEXEC applies here" in lines[0], lines
 
 
+@pytest.mark.expect_log("CPPCGI0024", "CPPCGI0323")
 def test_d6_root_or_low_target_is_refused_per_request(suexec_server):
     # mod_suexec accepts these at config time; the module refuses root itself,
     # and the wrapper's minimum uid comes back as its exit code, explained.
