@@ -73,7 +73,7 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
   // Each helper searches from a place of its own (so helpers rarely
   // contend) and takes the first free row: it touches only as many rows as
   // it runs scripts at once. (Starting from the script's pid walked the whole
-  // table over time: 350 kB more resident in every helper.)
+  // table over time, and every helper kept all of its pages resident.)
   size_t start = (static_cast<size_t>(helper) * 2654435761u) % kRunningSlots;
   for (size_t i = 0; i < kRunningSlots; ++i) {
     size_t idx = (start + i) % kRunningSlots;

@@ -82,3 +82,30 @@ def test_example_configuration_names_only_real_directives():
     named = set(re.findall(r"^\s*#?\s*(CppCgi[A-Za-z]+)\s", open(EXAMPLE_CONF).read(), re.M))
     assert named, "conf/cppcgi.conf shows no directive"
     assert named - directives == set()
+
+
+def _anchor(heading):
+    """GitHub's anchor for a heading: lower case, punctuation but '-' and '_' dropped, spaces as '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_readme_is_a_manual_with_working_links():
+    text = open(README).read()
+    assert len(text.splitlines()) <= 470, "the README is the user's manual: move design and history out"
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.*)$", text, re.M)}
+    for target in re.findall(r"\]\(([^)]+)\)", text):
+        if target.startswith("#"):
+            assert target[1:] in anchors, f"README links to a missing section {target}"
+        elif "://" not in target:
+            assert os.path.exists(os.path.join(SOURCE_DIR, target)), f"README links to a missing file {target}"
+    # No commit hashes: they mean nothing to a user and go stale.
+    assert not re.search(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b", text)
+
+
+def test_documents_the_readme_points_to_exist_and_link_true():
+    for doc in ("mod_cppcgi/DESIGN.md", "tests/README.md", "tests/bench/RESULTS.md", "tests/bench/ANALYSIS.md"):
+        path = os.path.join(SOURCE_DIR, doc)
+        text = open(path).read()
+        for target in re.findall(r"\]\(([^)#]+)\)", text):
+            if "://" not in target:
+                assert os.path.exists(os.path.join(os.path.dirname(path), target)), f"{doc} links to {target}"

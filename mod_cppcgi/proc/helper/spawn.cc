@@ -84,8 +84,8 @@ int ChildMain(void* arg) {
   for (size_t i = 0; i < a->reset_count; ++i) sigaction(a->reset_list[i], &dfl, nullptr);
   // Its own process group, not its own session: with the scheduler's
   // autogroups on (Debian's default), every setsid() creates a scheduling
-  // group of its own, which costs ~0.2 ms of CPU per script and gives each
-  // script as much CPU as all of httpd (measured: 2,270 vs 3,260 req/s).
+  // group of its own, which is costly to make and gives each script as
+  // much CPU as all of httpd (the figures: tests/bench/ANALYSIS.md).
   setpgid(0, 0);
   // The script adopts its orphaned descendants (kept across exec), so its
   // whole tree stays below it and can be ended with it (process_tree.h).
