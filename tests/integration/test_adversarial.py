@@ -658,6 +658,7 @@ def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_re
                  r"connection\); not retried, since the script may have started")
 
 
+@pytest.mark.expect_log("CPPCGI0027")
 def test_e8_a_stopped_helper_does_not_stop_the_server(own_server):
     srv = own_server
     victim = srv.helper_pids()[0]
