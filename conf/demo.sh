@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo: installs what is needed (as root), builds mod_cppcgi, and runs
 # Apache in the foreground with the module on http://127.0.0.1:8080/ serving
 # the example site in conf/site (Ctrl-C stops it). Nothing under /etc/apache2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds mod_cppcgi with warnings as errors.
 #   tests/build.sh [BUILD_DIR] [extra cmake arguments...]
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything mod_cppcgi needs to build, test and run, from Debian 12
 # packages. Run as root. Idempotent.
 set -euo pipefail

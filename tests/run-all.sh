@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite, from nothing: installs what is needed (as root),
 # builds with warnings as errors, runs the unit tests and the integration
 # suite against a real Apache under event (all tests), prefork and worker

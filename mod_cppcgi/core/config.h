@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Configuration values: pure parsers for directive arguments (each error
 // names the directive, the bad value and what is accepted), the per-server
 // and per-directory settings with "unset" modelled as std::optional, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `cppcgi-doctor --config` learns from httpd itself: the doctor runs
 // `httpd -f CONFIG -t` with CPPCGI_DOCTOR_SCRIPT set, and mod_cppcgi's
 // test_config hook walks the configuration for that file exactly as a

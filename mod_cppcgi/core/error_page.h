@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The developer error page (CppCgiErrorPage On): what a script author needs
 // to fix a failing script, instead of a bare 500. Everything is HTML-escaped;
 // credentials in the variables (Authorization, cookies, anything named like a

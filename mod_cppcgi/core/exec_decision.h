@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether a script runs, and how, decided once from what is known about the
 // files it involves. The worker (proc/worker/exec_plan.cc) opens the
 // script's directory, the script, its interpreter and the suEXEC wrapper,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plain words for a waitpid() status, for log lines.
 #pragma once
 

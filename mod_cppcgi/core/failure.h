@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every way a request can fail on the module's request path, each with what
 // it means: its log id, the level of its error-log line, the HTTP status the
 // request gets (when nothing was sent yet), and the counter it adds to. One

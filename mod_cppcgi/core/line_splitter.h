@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Splits a byte stream (a script's stderr) into lines for the error log.
 // A line longer than the cap is emitted in pieces of at most `max_line`
 // bytes, so one huge line cannot grow memory without bound.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stable message ids: every line mod_cppcgi writes to the error log starts
 // with one of these. Tests and operators match on them; never renumber.
 #pragma once

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "core/metrics.h"
 
 #include <cstdio>
 
 #include "core/error_page.h"
+#include "core/version.h"
 
 namespace cppcgi {
 namespace {
@@ -111,6 +113,8 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
     Family(&o, name, "gauge", help);
     Sample(&o, name, "", std::to_string(v));
   };
+  Family(&o, "cppcgi_build_info", "gauge", "The running mod_cppcgi's version; always 1.");
+  Sample(&o, "cppcgi_build_info", "version=\"" + std::string(kVersion) + "\"", "1");
   counter("cppcgi_scripts_started_total", "Scripts started by the helper pool.", s.scripts_started);
 
   Family(&o, "cppcgi_script_exits_total", "counter", "Scripts reaped, by how they ended.");
@@ -163,6 +167,8 @@ std::string RenderJson(const StatsSnapshot& s) {
     o += "\":";
     o += value;
   };
+  field("format", std::to_string(kStatusJsonFormat));
+  field("version", "\"" + JsonEscape(kVersion) + "\"");
   field("helpers_alive", std::to_string(s.helpers_alive));
   field("scripts_running", std::to_string(s.scripts_running));
   field("scripts_started", std::to_string(s.scripts_started));
@@ -249,7 +255,7 @@ std::string CountersTable(const StatsSnapshot& s) {
 std::string RenderHtml(const StatsSnapshot& s) {
   std::string h =
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mod_cppcgi status</title></head><body>\n"
-      "<h1>mod_cppcgi status</h1>\n";
+      "<h1>mod_cppcgi status</h1>\n<p id=\"cppcgi-version\">mod_cppcgi " + std::string(kVersion) + "</p>\n";
   h += CountersTable(s);
   h += "<h2>Running scripts (" + std::to_string(s.running.size()) + ")</h2>\n";
   h += RunningTable(s);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the status handler shows: a plain snapshot of the server-wide
 // counters (taken from shared memory by proc/shared_stats) and its three
 // renderings: the Prometheus text exposition format (0.0.4), JSON, and an

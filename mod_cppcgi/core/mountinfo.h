@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which mount a file is on, from the text of /proc/self/mountinfo (read by
 // the caller): for naming the mount point in a refusal, such as a script on
 // a file system mounted noexec.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Path helpers shared by the handler and SSI exec.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How many helper processes to start when the configuration does not say.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The deadlines of one script run, in one place: how long the worker may
 // wait for the next event (script output, the request body moving on, the
 // helper's exit report, the client resetting), and what it means when that

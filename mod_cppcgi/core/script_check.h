@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The checks a script must pass before it runs, as pure functions over file
 // facts (from fstat of descriptors the caller opened) and the script's first
 // bytes. suEXEC's file checks (support/suexec.c), done in-module, plus the #!

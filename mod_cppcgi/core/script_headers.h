@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Frames the header section of a CGI script's output (RFC 3875 §6): lines end
 // in LF or CRLF, an empty line ends the section. Bytes are fed as they arrive
 // from the script's stdout; the framer says how many of them belong to the

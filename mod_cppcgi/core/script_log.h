@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_cgi's ScriptLog: a debugging log of scripts that failed, one entry per
 // failure, in mod_cgi's format so existing habits and tools keep working:
 //

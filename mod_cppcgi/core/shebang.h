@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a script's first line the way the Linux kernel does (fs/binfmt_script.c):
 // "#!", optional blanks, the interpreter up to the next blank, then everything
 // after it (trimmed) as at most one argument; the line must end within the

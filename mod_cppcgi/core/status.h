@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Core result vocabulary: a Status (code, message, errno) and StatusOr<T>.
 // No exceptions cross module boundaries; every fallible core call returns one of these.
 #pragma once

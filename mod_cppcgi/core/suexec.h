@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running a script as another user through Apache's suEXEC wrapper, as
 // mod_cgi does when SuexecUserGroup (mod_suexec) or a ~user UserDir
 // (mod_userdir) names an identity: what the wrapper is given, what it will

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Move-only owner of a file descriptor, and constructors that always set close-on-exec.
 #pragma once
 

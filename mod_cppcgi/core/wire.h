@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Wire protocol between an httpd worker (the handler) and a helper process.
 //
 // Every message is one frame: a fixed 12-byte header (magic, version, type,

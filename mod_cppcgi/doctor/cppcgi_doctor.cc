@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cppcgi-doctor: says whether a CGI script would run under mod_cppcgi and,
 // if not, every problem found and how to fix it; over a directory, the same
 // for every script below it (before a swap from mod_cgi, say). Built from
@@ -44,20 +45,33 @@
 #include "core/script_check.h"
 #include "core/shebang.h"
 #include "core/unique_fd.h"
+#include "core/version.h"
 #include "doctor/script_report.h"
 #include "proc/worker/exec_plan.h"
 
 namespace cppcgi {
 namespace {
 
+constexpr const char* kUsage =
+    "usage: cppcgi-doctor [--user NAME] [--permission-check On|Strict|Warn|Off] "
+    "[--allow-interpreter PATH]... [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] "
+    "[--suexec [~]USER:GROUP] SCRIPT|DIRECTORY\n"
+    "       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT|DIRECTORY\n"
+    "       cppcgi-doctor --help | --version\n";
+
 int Usage(const char* why) {
-  std::fprintf(stderr,
-               "cppcgi-doctor: %s\nusage: cppcgi-doctor [--user NAME] [--permission-check On|Strict|Warn|Off] "
-               "[--allow-interpreter PATH]... [--interpreter .EXT=PATH]... [--owner NAME] [--follow-symlinks] "
-               "[--suexec [~]USER:GROUP] SCRIPT|DIRECTORY\n"
-               "       cppcgi-doctor --config HTTPD.CONF [--httpd BINARY] [--user NAME] SCRIPT|DIRECTORY\n",
-               why);
+  std::fprintf(stderr, "cppcgi-doctor: %s\n%s", why, kUsage);
   return 2;
+}
+
+int Help() {
+  std::printf(
+      "cppcgi-doctor says whether a CGI script would run under mod_cppcgi and, if not, every problem and its fix.\n"
+      "%s"
+      "Exit status: 0 when the script (every script of a directory) would run, 1 when one would not, 2 for a "
+      "usage error.\n",
+      kUsage);
+  return 0;
 }
 
 // Debian's suEXEC wrapper (apache2-suexec-pristine).
@@ -187,6 +201,11 @@ int Run(int argc, char** argv) {
   std::string owner, target;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") return Help();
+    if (a == "--version") {
+      std::printf("cppcgi-doctor (mod_cppcgi) %s\n", kVersion);
+      return 0;
+    }
     auto next = [&](const char* what) -> const char* { return i + 1 < argc ? argv[++i] : (Usage(what), nullptr); };
     if (a == "--user") {
       const char* v = next("--user needs a name");

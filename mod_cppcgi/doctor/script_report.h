@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cppcgi-doctor's verdict on one script: every check the module would run,
 // on files opened as the server's user (the caller has become that user),
 // written as a report for a person.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Binding C++ object lifetimes to APR pools.
 #pragma once
 

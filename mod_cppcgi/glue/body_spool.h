@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request bodies of unknown length (chunked, or HTTP/2 without
 // content-length) are read completely before the script starts, so that
 // CONTENT_LENGTH can be set as RFC 3875 §4.1.2 requires (httpd's mod_cgi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // No C++ exception may unwind through httpd's C frames. Every hook runs its
 // body through Guard(), which logs anything thrown with a stable id and
 // returns the given fallback instead.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drop-in compatibility with mod_cgi and mod_cgid at the configuration level.
 //
 // Existing configurations guard CGI settings with <IfModule mod_cgi.c> or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // For `cppcgi-doctor --config`: when httpd runs a configuration test (-t)
 // with CPPCGI_DOCTOR_SCRIPT set, walk the configuration for that file as a
 // request for it would be walked, and print the settings that apply

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "glue/failure_report.h"
 
 #include "glue/pool_supervisor.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recording a failure on the request path: the one call that writes its
 // error-log line (the fault's id and level, core/failure.h), adds to its
 // counter, and gives the HTTP status the request gets.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The content handler for "cgi-script" (mod_cgi's name, so existing
 // AddHandler/SetHandler/ScriptAlias configs keep working), "cppcgi-script"
 // and the legacy type application/x-httpd-cgi.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The worker's side of one script's session with a helper: the spawn request
 // and the script's pipe ends go out (on this thread's kept connection, or a
 // new one), the start report comes back, and during the run the exit report.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place that includes httpd and APR headers. Only glue files include it.
 #pragma once
 

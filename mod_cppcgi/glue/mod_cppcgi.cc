@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // mod_cppcgi: the module record and hook registration. Nothing else lives
 // here; the record is the only symbol the .so exports (see exports.map).
 

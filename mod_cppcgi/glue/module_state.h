@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The module's mutable state in a process, in one object: what this
 // generation's helper pool is (made by httpd's parent in post_config, and
 // inherited by the MPM children), the path workers connect to, the shared

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "glue/pool_supervisor.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include "core/log_ids.h"
 #include "core/pool_size.h"
 #include "core/unique_fd.h"
+#include "core/version.h"
 #include "glue/module_state.h"
 #include "glue/server_config.h"
 #include "proc/helper/helper_main.h"
@@ -430,8 +432,9 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   }
   State().pool = pool;
   State().socket_path = pool->socket_path;
-  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, CPPCGI_POOL_STARTED "generation %u: started %d helpers on %s",
-               generation, helpers, pool->socket_path.c_str());
+  ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+               CPPCGI_POOL_STARTED "mod_cppcgi %s, generation %u: started %d helpers on %s", kVersion, generation,
+               helpers, pool->socket_path.c_str());
   return OK;
 }
 

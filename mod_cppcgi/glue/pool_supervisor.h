@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The helper pool as httpd's parent process sees it: creates the listening
 // socket (in DefaultRuntimeDir, mode 0600, owned by User) and the lifeline
 // pipe, forks the helpers before any MPM thread exists, replaces a helper

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A script's response body on its way to the client: passed down httpd's
 // output filters as it is read, held back at first so that a short response
 // reaches the filters whole (it then gets a Content-Length) and a Range

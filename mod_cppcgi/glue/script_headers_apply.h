@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a script's header section (RFC 3875 §6) makes of the response. The
 // section's lines were framed by core/script_headers.h; here they are checked
 // further (no Transfer-Encoding, well-formed lines), applied to request_rec

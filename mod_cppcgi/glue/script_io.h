@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One script run from the handler's side. A run goes through these steps:
 //
 //   1. start    (script_io.cc)        the script's pipes are made and handed,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ScriptLog (mod_cgi's debugging log of failed scripts): where an entry goes
 // and what it is made of. The format is core/script_log.h's.
 #pragma once

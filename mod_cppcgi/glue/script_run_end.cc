@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How a script run ends: what the request gets (a status, or a response
 // completed or cut off), the one error-log line that says why when it
 // failed, the accounting notes for mod_log_config, and the helper's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A running script's stderr, from the worker's side: each line becomes one
 // error-log line (CPPCGI0001) with the client, up to CppCgiStderrLimit
 // (CPPCGI0020 says when that is reached); the last lines are kept for the

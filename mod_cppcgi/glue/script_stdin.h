@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The request body on its way to a script's stdin. It is read from httpd's
 // input filters a chunk at a time, as the script takes it (in full duplex
 // with the script's output, so neither side can stall the other); or it was

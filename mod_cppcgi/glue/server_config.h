@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // httpd-facing configuration: the create/merge callbacks and the directive table.
 #pragma once
 

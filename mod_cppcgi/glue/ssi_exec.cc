@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "glue/ssi_exec.h"
 
 #include <fcntl.h>

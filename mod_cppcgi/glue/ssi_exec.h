@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SSI <!--#exec cgi="..." --> and <!--#exec cmd="..." --> for mod_include,
 // registered the way mod_cgi does. cgi= runs a subrequest that this module's
 // handler serves; cmd= runs exactly the configured command with /bin/sh -c

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // "SetHandler cppcgi-status": the server-wide counters and the running
 // scripts as an HTML page, JSON (?json) or Prometheus metrics (?metrics, or
 // an Accept header asking for text/plain; version=0.0.4); and a mod_cppcgi

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Frame I/O over a Unix-domain stream socket, with file descriptors passed
 // as SCM_RIGHTS. Used by both ends: the handler (blocking, with timeouts)
 // and the helper (non-blocking, inside its event loop).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who descends from whom, read from /proc (this kernel may lack
 // /proc/PID/task/TID/children, so every /proc/PID/stat is read). Used to end
 // a script's whole tree: scripts are child subreapers (set before exec), so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Counts of running scripts, in memory shared by every helper (an anonymous
 // shared mapping made by httpd's parent before it forks them). Helpers count
 // a script when they start it and uncount it when they reap it, so a crashed

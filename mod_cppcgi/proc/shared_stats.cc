@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "proc/shared_stats.h"
 
 #include <sys/mman.h>

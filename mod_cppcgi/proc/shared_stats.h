@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Server-wide counters and the table of running scripts, in one anonymous
 // shared mapping that httpd's parent makes once (it outlives graceful
 // restarts) before it forks the helpers and the MPM's children, which all

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mod_cppcgi against mod_cgid (and mod_cgi, lighttpd, nginx+fcgiwrap, and the
 machine's spawn ceiling), on 127.0.0.1, in one run, interleaved in rounds
 (A B C ... A B C ...). Prints a Markdown table with requests/s, p50/p99

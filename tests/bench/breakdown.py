@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Where the CPU time of a CGI request goes, per component, on 127.0.0.1.
 
 Starts one Apache (event MPM) with mod_cppcgi and drives, with wrk, a small

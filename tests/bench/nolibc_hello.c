@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The `null` workload: the same response as `hello`, from a program with no C
  * library at all (two system calls: write, exit). It takes the script's own
  * start-up cost (glibc's, which is most of `hello`'s) out of the comparison,

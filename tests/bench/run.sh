@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmark, from nothing (as root): installs what it needs, builds
 # mod_cppcgi, and runs bench.py on 127.0.0.1. Not part of the test suite.
 #   bash tests/bench/run.sh [bench.py options, e.g. --seconds 5 --rounds 3]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The spawn ceiling: W workers each loop { pipe, posix_spawn the CGI with
  * stdout on the pipe, read to EOF, waitpid } for D seconds. Prints spawns/s.
  *   spawnloop PROGRAM WORKERS SECONDS */

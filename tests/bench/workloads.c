@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* CGI workloads for the benchmark, one binary per -D choice:
  *   -DHELLO  a short text response
  *   -DECHO   echoes CONTENT_LENGTH bytes of the request body

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Directive value parsers: arbitrary text is refused with a message naming
 // the directive, or accepted within the documented ranges.
 #include <cstdint>

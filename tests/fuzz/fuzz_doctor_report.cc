@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The doctor's reader of httpd's output: anything it accepts formats back to
 // a report that reads back the same (no field is lost or invented).
 #include <cstdint>

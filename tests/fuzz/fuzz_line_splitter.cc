@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // stderr line splitting: every emitted line is within the cap and has no LF;
 // nothing but line endings is lost.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/PID/stat as the helper reads it to find a script's descendants: the
 // command name inside it is chosen by the script (prctl PR_SET_NAME), so it
 // may hold ')', spaces or digits. Never read past the input; a parent pid is

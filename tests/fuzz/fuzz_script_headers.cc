@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The script-header framer and line checks: arbitrary bytes, fed in chunks of
 // arbitrary sizes, must give the same result as fed at once, and every line
 // handed on must respect the caps.

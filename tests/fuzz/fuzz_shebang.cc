@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The #! parser: never reads past its input, and a kShebang result is an
 // absolute interpreter without blanks, CR or LF.
 #include <cstdint>

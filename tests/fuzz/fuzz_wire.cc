@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The helper's wire-protocol decoder: arbitrary frames are refused or
 // decoded; whatever decodes re-encodes to a frame that decodes to the same.
 #include <cstdint>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs each for
 # SECONDS (default 20) on its seed corpus; a finding fails the run and leaves
 # the crashing input in build-fuzz/artifacts/.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures: a real Apache with mod_cppcgi per test session (MPM from
 CPPCGI_MPM), and a guard around every test that checks every server started
 (the invariants, and that error-log lines at warn level or above are ones the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real Apache httpd (Debian's apache2 binary) with the freshly built
 mod_cppcgi, on a free 127.0.0.1 port, in a private temp directory.
 

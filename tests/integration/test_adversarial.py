@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hostile scenarios, one table per kind: A malformed script output, B bad
 requests, C hostile scripts, D filesystem and exec checks, E helper and
 server faults, F resource limits, G environment and identity; each named by

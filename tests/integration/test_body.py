@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Request bodies: chunked uploads get CONTENT_LENGTH (spooled), or stream on request."""
 
 import hashlib

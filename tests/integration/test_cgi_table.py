@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CGI/1.1 (RFC 3875) and mod_cgi parity as one table: each row is a request
 and what the script must see (its environment, argv, working directory) or
 what the client must get. Runs under every MPM of the test run. Together

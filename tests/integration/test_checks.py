@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Permission and #! checks before exec: every refusal gives its status and
 exactly one error-log line with the check's id, the file and the fix."""
 

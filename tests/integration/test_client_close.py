@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Clients that close their side of the connection: a half-close (the client
 shuts down its write side after the request and keeps reading) is not an
 abort, and must get the whole response; only a client that is really gone (a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """mod_cgi's and mod_cgid's directives are read exactly as those modules read
 them: every value passes or fails `apachectl -t` with mod_cppcgi as it does
 with the module it stands in for (both are tried here, in the same run), and

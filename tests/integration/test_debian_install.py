@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README's "Installing into the system's Apache", on a private copy of
 Debian's /etc/apache2: `cmake --install` (into a DESTDIR), `a2enmod cppcgi`
 refused while mod_cgid is enabled (the Conflicts line of cppcgi.load),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The same requests against Apache with mod_cgid and with mod_cppcgi, in the
 same run: the scripts must see the same CGI variables, except for what the
 README documents as deliberate differences."""

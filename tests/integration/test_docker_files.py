@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Static checks of docker/: there is no Docker engine on CI machines, so
 these keep the Dockerfile and compose file honest against the repository."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The README is the user's manual: keep its reference tables true to the
 code. Every message id in core/log_ids.h and core/failure.cc (the table of
 faults) has a row in "Error log messages"
@@ -109,3 +110,21 @@ def test_documents_the_readme_points_to_exist_and_link_true():
         for target in re.findall(r"\]\(([^)#]+)\)", text):
             if "://" not in target:
                 assert os.path.exists(os.path.join(os.path.dirname(path), target)), f"{doc} links to {target}"
+
+
+def test_license_and_spdx_lines():
+    assert "Apache License" in open(os.path.join(SOURCE_DIR, "LICENSE")).read()
+    missing = []
+    for base, dirs, files in os.walk(SOURCE_DIR):
+        rel = os.path.relpath(base, SOURCE_DIR)
+        # Build trees, fuzz corpora, and the CGI scripts the tests and the demo run (their bytes are the test).
+        dirs[:] = [d for d in dirs
+                   if not d.startswith((".", "build", "__pycache__")) and d not in ("corpus", "scripts", "site")]
+        for name in files:
+            if re.search(r"\.(cc|h|c|py|sh|in)$", name) or name in ("CMakeLists.txt", "Dockerfile"):
+                path = os.path.join(base, name)
+                with open(path, errors="replace") as f:
+                    head = f.read(300)
+                if "SPDX-License-Identifier: Apache-2.0" not in head:
+                    missing.append(os.path.join(rel, name))
+    assert not missing, f"sources without an SPDX line: {missing}"

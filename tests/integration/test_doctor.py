@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cppcgi-doctor: the module's checks from the command line."""
 
 import os

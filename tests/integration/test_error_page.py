@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """CppCgiErrorPage: the developer page, only where it is on; CppCgiStderrLimit."""
 
 import os

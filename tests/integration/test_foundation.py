@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The request path end to end: real Apache, real scripts, real HTTP."""
 
 import hashlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HTTP/2 (h2c, prior knowledge) through mod_http2 with real curl: the same
 scripts, variables and body handling as over HTTP/1.1. mod_http2 does not
 run under prefork, so these run under event (and worker)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The pool in production: limits, timeouts, disconnects, caps, accounting."""
 
 import http.client

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real CGI programs from Debian packages, end to end."""
 
 import hashlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the script prints, as the client sees it: mod_cgi's rules, safely."""
 
 import http.client

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ScriptLog, ScriptLogLength, ScriptLogBuffer: mod_cgi's debugging log of
 failed scripts, in mod_cgi's format (%% lines, %request/%response/%stdout/
 %stderr, or %error for a script that never ran). Successful requests write

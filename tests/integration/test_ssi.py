@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """SSI <!--#exec cgi/cmd --> through mod_include, as with mod_cgi."""
 
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The cppcgi-status handler (HTML, JSON, Prometheus) and the mod_status
 section: a known sequence of requests, then exact counter values."""
 

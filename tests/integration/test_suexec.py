@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """suEXEC: with Debian's wrapper installed (apache2-suexec-pristine) and
 mod_suexec's SuexecUserGroup in a virtual host, scripts run as that user,
 exactly as under mod_cgi. mod_cppcgi runs the wrapper's checks first, so a

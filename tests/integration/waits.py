@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The one way tests wait: for a condition, with a deadline, never for a
 fixed time that stands for "it has happened by now". (A fixed pause is only
 used to show that something does NOT happen within it.)"""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Soak test: mixed load on one Apache with mod_cppcgi while helpers are
 killed and graceful restarts happen, then the books are checked.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The decision over gathered facts, without a file system: every input is
 // a ScriptFacts value, as proc/worker/exec_plan.cc would record it.
 #include "core/exec_decision.h"

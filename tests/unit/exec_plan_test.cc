@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "proc/worker/exec_plan.h"
 
 #include <gtest/gtest.h>

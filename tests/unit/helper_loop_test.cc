@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Forks the real helper loop (RunHelper) and talks the wire protocol to it,
 // the way an httpd worker does: pipes created here, their far ends passed
 // as SCM_RIGHTS, the script's bytes read here, never by the helper.

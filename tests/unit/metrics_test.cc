@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "core/metrics.h"
 #include "core/script_check.h"
+#include "core/version.h"
 
 #include <gtest/gtest.h>
 
@@ -92,6 +94,24 @@ TEST(MetricsTest, EveryCheckIdHasAName) {
   for (size_t i = 0; i <= 25; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
   EXPECT_TRUE(CheckName(26).empty());
   EXPECT_EQ(CheckName(static_cast<size_t>(CheckId::kSuexecOwner) - 300), "suexec_wrong_owner");
+}
+
+}  // namespace
+}  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+TEST(Metrics, EveryRenderingNamesTheVersion) {
+  StatsSnapshot s;
+  std::string version(kVersion);
+  ASSERT_FALSE(version.empty());
+  EXPECT_NE(RenderPrometheus(s).find("cppcgi_build_info{version=\"" + version + "\"} 1\n"), std::string::npos);
+  std::string json = RenderJson(s);
+  EXPECT_EQ(json.rfind("{\"format\":" + std::to_string(kStatusJsonFormat) + ",\"version\":\"" + version + "\",", 0),
+            0u)
+      << json;
+  EXPECT_NE(RenderHtml(s).find("mod_cppcgi " + version), std::string::npos);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Python source shared by the tests that check what a script inherits:
 // leaves in `open_fds` the fds from 3 to 1023 that are open in the process.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SpawnScript itself, in this process: the child shares our fd table until
 // it takes its own copy of the low end of it, so what it does to its fds
 // (dup2 onto 0-2, close-on-exec for the rest) must never reach ours.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only misbehaviour of a helper, for the tests of how workers meet a
 // faulty helper (adversarial scenario E7). Only a build configured with
 // -DCPPCGI_FAULT_INJECTION=ON reads CPPCGI_FAULT from the helper's

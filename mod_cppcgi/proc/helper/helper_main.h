@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The helper process: an event loop that accepts connections from httpd
 // workers, starts one script per kSpawn frame with the pipe ends the worker
 // passed, answers kStarted/kSpawnFailed at once, and kExited when it has

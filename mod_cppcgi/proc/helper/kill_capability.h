@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scripts run through suEXEC belong to other users, and a process running as
 // User may not signal them. So that a helper can still end them (idle
 // timeout, run-time limit, client gone, shutdown), it keeps one capability,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "proc/helper/memory_trim.h"
 
 #include <fcntl.h>

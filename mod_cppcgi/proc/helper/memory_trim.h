@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A helper is forked from httpd's parent and inherits the page-table
 // entries of everything the parent had mapped and touched: httpd, APR, all
 // loaded modules and their libraries, most of it code the helper never runs.

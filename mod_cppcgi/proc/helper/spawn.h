@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starts one CGI script with clone(CLONE_VM | CLONE_VFORK | CLONE_FILES), as
 // vfork() but on a stack of its own, then execveat(exec_fd, "", AT_EMPTY_PATH):
 // no copy of the helper's address space, and the file that runs is the one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Opens a script (and its interpreter, or the suEXEC wrapper) once,
 // records what it found (core/exec_decision.h's ScriptFacts), and lets the
 // core decide; the descriptor that passed the checks is the one the helper

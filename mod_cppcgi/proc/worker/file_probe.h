@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the checks (core/script_check.h) need to know about a file the
 // caller opened: its mode and owner, and for a script whether its file
 // system is mounted noexec, and where. Shared by the module and the doctor.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "proc/worker/idle_connection.h"
 
 #include <sys/un.h>

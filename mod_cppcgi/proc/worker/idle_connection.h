@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One idle connection to the helper pool per worker thread, kept between
 // requests: a request after a clean exit report reuses it instead of
 // connecting again (which costs a connect, an accept, a credentials check and
