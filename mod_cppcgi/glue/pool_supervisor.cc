@@ -22,6 +22,7 @@
 #include "core/version.h"
 #include "glue/module_state.h"
 #include "glue/server_config.h"
+#include "proc/cpu_budget.h"
 #include "proc/helper/helper_main.h"
 #include "proc/helper/kill_capability.h"
 #include "proc/helper/memory_trim.h"
@@ -422,7 +423,7 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   apr_pool_cleanup_register(pconf, pool, EndGeneration, apr_pool_cleanup_null);
 
   const ServerSettings& settings = GetServerConfig(s)->settings;
-  int helpers = settings.helpers.value_or(DefaultHelperCount(sysconf(_SC_NPROCESSORS_ONLN)));
+  int helpers = settings.helpers.value_or(DefaultHelperCount(CpusThisProcessMayUse()));
   for (int i = 0; i < helpers; ++i) {
     auto* slot = static_cast<Slot*>(apr_pcalloc(pconf, sizeof(Slot)));
     slot->pool = pool;

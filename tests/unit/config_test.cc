@@ -99,6 +99,24 @@ TEST(ConfigTest, MergeChildWinsUnsetInherits) {
   EXPECT_FALSE(Merge(main_log, vhost_log).script_log_length.has_value());
 }
 
+TEST(PoolSizeTest, CgroupQuotaInWholeCpus) {
+  EXPECT_EQ(CgroupCpuQuota("max 100000\n"), std::nullopt);
+  EXPECT_EQ(CgroupCpuQuota("150000 100000\n"), 2);  // 1.5 CPUs: rounded up
+  EXPECT_EQ(CgroupCpuQuota("50000 100000"), 1);
+  EXPECT_EQ(CgroupCpuQuota("400000 100000"), 4);
+  EXPECT_EQ(CgroupCpuQuota(""), std::nullopt);
+  EXPECT_EQ(CgroupCpuQuota("100000"), std::nullopt);
+  EXPECT_EQ(CgroupCpuQuota("-1 100000"), std::nullopt);
+  EXPECT_EQ(CgroupCpuQuota("12x 100000"), std::nullopt);
+}
+
+TEST(PoolSizeTest, UsableCpusIsTheLeastOfAffinityAndQuota) {
+  EXPECT_EQ(UsableCpus(16, std::nullopt), 16);
+  EXPECT_EQ(UsableCpus(16, 2), 2);   // a container with --cpus=2 on a 16-CPU host
+  EXPECT_EQ(UsableCpus(2, 8), 2);    // pinned to 2 CPUs (taskset, CPUAffinity=)
+  EXPECT_EQ(UsableCpus(0, std::nullopt), 1);
+}
+
 TEST(PoolSizeTest, DefaultHelperCount) {
   EXPECT_EQ(DefaultHelperCount(0), 2);
   EXPECT_EQ(DefaultHelperCount(1), 2);
