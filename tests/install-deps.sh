@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Installs everything mod_cppcgi needs to build, test and run, from Debian 12
-# packages. Run as root. Idempotent.
+# Installs what mod_cppcgi needs from Debian 12 packages. Run as root. Idempotent.
+#   install-deps.sh --build   to build, package and run it (the install path)
+#   install-deps.sh --demo    that, and python3 for the example site (conf/demo.sh)
+#   install-deps.sh           everything, with what the tests need (tests/run-all.sh)
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (apt-get)" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# What building, packaging and running the module needs (the install path).
+build=(g++ cmake make pkg-config apache2 apache2-dev dpkg-dev)
+# The example site's scripts (conf/demo.sh).
+demo=(python3)
+# What the tests need besides: GoogleTest, pytest, clients, the sanitizers'
+# and fuzzers' clang, the real programs, suEXEC's wrapper, and the package
+# test's tools.
+tests=(libgtest-dev googletest python3-pytest python3-prometheus-client curl git ca-certificates openssl procps
+       clang libclang-rt-14-dev apache2-suexec-pristine php-cgi debootstrap lintian)
+case "${1:-}" in
+  --build) want=("${build[@]}") ;;
+  --demo) want=("${build[@]}" "${demo[@]}") ;;
+  "") want=("${build[@]}" "${demo[@]}" "${tests[@]}") ;;
+  *) echo "usage: install-deps.sh [--build|--demo]" >&2; exit 2 ;;
+esac
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends \
-  g++ cmake make pkg-config \
-  apache2 apache2-dev libapr1-dev libaprutil1-dev \
-  libgtest-dev googletest \
-  python3 python3-pytest python3-prometheus-client curl \
-  git ca-certificates openssl procps \
-  clang libclang-rt-14-dev \
-  apache2-suexec-pristine php-cgi >/dev/null
+apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+if [ -n "${1:-}" ]; then
+  echo "install-deps.sh: done ($1)"
+  exit 0
+fi
 # gitweb and cgit would enable their Apache configuration in the system's
 # server (and reload it) when first installed. Marked first as disabled by the
 # admin, Debian's own way, they leave it as it was; the tests include those

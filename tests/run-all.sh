@@ -3,7 +3,8 @@
 # The whole test suite, from nothing: installs what is needed (as root),
 # builds with warnings as errors, runs the unit tests and the integration
 # suite against a real Apache under event (all tests), prefork and worker
-# (smoke subset), the external-server tests against the demo, a 60 s soak,
+# (smoke subset), the Debian package (built, linted, installed into a
+# debootstrap root, purged), the external-server tests against the demo, a 60 s soak,
 # then the unit tests and the integration suite with ASan+UBSan, and each
 # libFuzzer target for a bounded time.
 #   sudo bash tests/run-all.sh
@@ -25,6 +26,14 @@ bash tests/build.sh "$src/build"
 
 echo "== unit + integration tests (ctest)"
 (cd "$src/build" && ctest --no-tests=error --output-on-failure --timeout 900)
+
+echo "== the install path and the Debian package: a build without tests or -Werror, cpack -G DEB, lintian,"
+echo "   and the package installed, enabled, serving and purged in a debootstrap root (test_package.py)"
+cmake -S "$src" -B "$src/build-deb" -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$src/build-deb" -j"$(nproc)" >/dev/null
+(cd "$src/build-deb" && rm -f ./*.deb && cpack -G DEB >/dev/null)
+CPPCGI_DEB="$(ls "$src"/build-deb/libapache2-mod-cppcgi_*.deb)" CPPCGI_MODULE="$src/build/mod_cppcgi.so" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_package.py
 
 echo "== external-server mode: the demo (conf/demo.sh) started separately, the suite pointed at it"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"

@@ -9,7 +9,7 @@ src="$(cd "$(dirname "$0")/../.." && pwd)"
 seconds="${1:-20}"
 build="$src/build-fuzz"
 CXX=clang++ CC=clang cmake -S "$src" -B "$build" -DCPPCGI_FUZZ=ON -DCPPCGI_SANITIZE=ON -DCPPCGI_BUILD_MODULE=OFF \
-  -DCPPCGI_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 mkdir -p "$build/artifacts"
 for target in script_headers shebang wire line_splitter config doctor_report proc_stat; do

@@ -125,6 +125,7 @@ def test_license_and_spdx_lines():
                 path = os.path.join(base, name)
                 with open(path, errors="replace") as f:
                     head = f.read(300)
-                if "SPDX-License-Identifier: Apache-2.0" not in head:
+                # A Debian changelog's format has no comments; the package's copyright file names the license.
+                if "SPDX-License-Identifier: Apache-2.0" not in head and name != "changelog.in":
                     missing.append(os.path.join(rel, name))
     assert not missing, f"sources without an SPDX line: {missing}"
