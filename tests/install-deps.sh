@@ -42,6 +42,14 @@ for pkg in gitweb cgit; do
   fi
 done
 apt-get install -y -qq --no-install-recommends gitweb cgit >/dev/null
+# promtool, Prometheus's linter, for the metrics test: unpacked from Debian's
+# prometheus package, not installed (installing would start a Prometheus server).
+if [ ! -x /opt/cppcgi-test-tools/usr/bin/promtool ]; then
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null)
+  dpkg-deb -x "$tmp"/prometheus_*.deb /opt/cppcgi-test-tools
+  rm -rf "$tmp"
+fi
 # apache2-suexec-pristine: the suEXEC wrapper, for the suEXEC tests; it is
 # used only where mod_suexec or mod_userdir is loaded. php-cgi, gitweb, cgit:
 # real programs for the tests (test_real_programs.py), run by test servers

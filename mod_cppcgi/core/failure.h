@@ -51,7 +51,7 @@ enum class FaultMetric : uint8_t {
   kBadHeaders,       // FailureReason::kBadHeaders
   kPoolUnreachable,  // FailureReason::kPoolUnreachable
   kHelperFault,      // FailureReason::kHelperFault
-  kBusy,             // busy_refusals
+  kBusy,             // cap_rejections
   kIdleTimeout,      // timeouts_idle
   kRunTime,          // timeouts_run_time
   kClientGone,       // client_disconnects

@@ -129,11 +129,12 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
     Sample(&o, "cppcgi_script_failures_total", label, std::to_string(s.failures[i]));
   }
 
-  Family(&o, "cppcgi_refusals_total", "counter", "Scripts refused by a permission or #! check, by check.");
+  Family(&o, "cppcgi_check_refusals_total", "counter",
+         "Scripts refused before they ran, by the check that refused them (CPPCGI03nn).");
   for (size_t i = 0; i < kCheckIds; ++i) {
     if (CheckName(i).empty()) continue;
-    std::string label = "check=\"" + std::string(CheckName(i)) + "\",id=\"CPPCGI0" + std::to_string(300 + i) + "\"";
-    Sample(&o, "cppcgi_refusals_total", label, std::to_string(s.refusals[i]));
+    std::string label = "check=\"" + std::string(CheckName(i)) + "\"";
+    Sample(&o, "cppcgi_check_refusals_total", label, std::to_string(s.refusals[i]));
   }
 
   Family(&o, "cppcgi_timeouts_total", "counter", "Scripts ended by a timeout, by kind.");
@@ -142,7 +143,8 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
 
   counter("cppcgi_client_disconnects_total", "Scripts ended because the client went away.", s.client_disconnects);
   counter("cppcgi_helper_restarts_total", "Helpers that died and were replaced.", s.helper_restarts);
-  counter("cppcgi_busy_total", "Requests answered 503 because a concurrency cap was reached.", s.busy_refusals);
+  counter("cppcgi_cap_rejections_total",
+          "Requests answered 503 because CppCgiMaxScripts or CppCgiMaxScriptsTotal was reached.", s.cap_rejections);
   gauge("cppcgi_helpers_alive", "Helper processes of the current generation.", s.helpers_alive);
   gauge("cppcgi_scripts_running", "Scripts running now.", s.scripts_running);
 
@@ -186,12 +188,12 @@ std::string RenderJson(const StatsSnapshot& s) {
     if (refusals.size() > 1) refusals += ',';
     refusals += "\"" + std::string(CheckName(i)) + "\":" + std::to_string(s.refusals[i]);
   }
-  field("refusals", refusals + "}");
+  field("check_refusals", refusals + "}");
   field("timeouts", "{\"idle\":" + std::to_string(s.timeouts_idle) + ",\"run_time\":" +
                         std::to_string(s.timeouts_run_time) + "}");
   field("client_disconnects", std::to_string(s.client_disconnects));
   field("helper_restarts", std::to_string(s.helper_restarts));
-  field("busy", std::to_string(s.busy_refusals));
+  field("cap_rejections", std::to_string(s.cap_rejections));
   std::string buckets = "[";
   for (size_t i = 0; i < kDurationBuckets; ++i) {
     if (i > 0) buckets += ',';
@@ -246,7 +248,7 @@ std::string CountersTable(const StatsSnapshot& s) {
   h += Row("Run-time limit reached", s.timeouts_run_time);
   h += Row("Client disconnects", s.client_disconnects);
   h += Row("Helper restarts", s.helper_restarts);
-  h += Row("503 from a concurrency cap", s.busy_refusals);
+  h += Row("503 from a concurrency cap", s.cap_rejections);
   return h + "</table>\n";
 }
 
@@ -275,7 +277,7 @@ std::string RenderStatusSection(const StatsSnapshot& s, bool short_form) {
     line("Timeouts", s.timeouts_idle + s.timeouts_run_time);
     line("ClientDisconnects", s.client_disconnects);
     line("HelperRestarts", s.helper_restarts);
-    line("Busy", s.busy_refusals);
+    line("CapRejections", s.cap_rejections);
     return o;
   }
   return "<hr />\n<h2>mod_cppcgi</h2>\n" + CountersTable(s) + "<h3>Running CGI scripts</h3>\n" + RunningTable(s);

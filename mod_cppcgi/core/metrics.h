@@ -55,7 +55,7 @@ struct StatsSnapshot {
   uint64_t timeouts_run_time = 0;
   uint64_t client_disconnects = 0;
   uint64_t helper_restarts = 0;
-  uint64_t busy_refusals = 0;  // 503s from CppCgiMaxScripts / CppCgiMaxScriptsTotal
+  uint64_t cap_rejections = 0;  // 503s from CppCgiMaxScripts / CppCgiMaxScriptsTotal
   uint32_t helpers_alive = 0;
   uint32_t scripts_running = 0;
   std::array<uint64_t, kDurationBuckets> duration_buckets{};  // not cumulative

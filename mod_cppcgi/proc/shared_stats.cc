@@ -41,7 +41,7 @@ void CountFault(SharedStats* s, FaultMetric metric) {
     case FaultMetric::kBadHeaders: return CountFailure(s, FailureReason::kBadHeaders);
     case FaultMetric::kPoolUnreachable: return CountFailure(s, FailureReason::kPoolUnreachable);
     case FaultMetric::kHelperFault: return CountFailure(s, FailureReason::kHelperFault);
-    case FaultMetric::kBusy: return Bump(s->busy_refusals);
+    case FaultMetric::kBusy: return Bump(s->cap_rejections);
     case FaultMetric::kIdleTimeout: return Bump(s->timeouts_idle);
     case FaultMetric::kRunTime: return Bump(s->timeouts_run_time);
     case FaultMetric::kClientGone: return Bump(s->client_disconnects);
@@ -121,7 +121,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
   out.timeouts_run_time = Load(s->timeouts_run_time);
   out.client_disconnects = Load(s->client_disconnects);
   out.helper_restarts = Load(s->helper_restarts);
-  out.busy_refusals = Load(s->busy_refusals);
+  out.cap_rejections = Load(s->cap_rejections);
   out.helpers_alive = s->helpers_alive.load(std::memory_order_relaxed);
   out.scripts_running = s->scripts_running.load(std::memory_order_relaxed);
   for (size_t i = 0; i < kDurationBuckets; ++i) out.duration_buckets[i] = Load(s->duration_buckets[i]);

@@ -43,7 +43,7 @@ struct SharedStats {
   std::atomic<uint64_t> timeouts_idle, timeouts_run_time;
   std::atomic<uint64_t> client_disconnects;
   std::atomic<uint64_t> helper_restarts;
-  std::atomic<uint64_t> busy_refusals;
+  std::atomic<uint64_t> cap_rejections;
   std::atomic<uint32_t> helpers_alive;
   std::atomic<uint32_t> scripts_running;
   std::atomic<uint64_t> duration_buckets[kDurationBuckets];

@@ -21,7 +21,7 @@ import pytest
 
 import httpd_server
 from httpd_server import ALARMING, read_to_eof, wait_gone
-from waits import script_pids, wait_script_running, wait_until
+from waits import wait_script_running, wait_until
 
 ADV_CONF = """
 ScriptAlias /adv/ "{root}/adv/"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from httpd_server import MODULE, MODULES_DIR
-from waits import script_pids, wait_script_running, wait_until
+from waits import wait_script_running, wait_until
 
 # --- the example site --------------------------------------------------------
 

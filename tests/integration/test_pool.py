@@ -11,7 +11,7 @@ import pytest
 
 
 from httpd_server import shared_dir as _shared_dir
-from waits import script_pids, wait_script_running, wait_until
+from waits import wait_script_running, wait_until
 from httpd_server import wait_for_pids as _pids_from
 from httpd_server import wait_gone as _gone
 

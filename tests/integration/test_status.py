@@ -4,13 +4,19 @@ section: a known sequence of requests, then exact counter values."""
 
 import json
 import os
+import subprocess
 import threading
 import time
 
-from waits import script_pids, wait_script_running, wait_until
-
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import missing_program
+from waits import wait_until
+
+# promtool, unpacked from Debian's prometheus package by tests/install-deps.sh (not installed: that
+# would start a Prometheus server).
+PROMTOOL = os.environ.get("CPPCGI_PROMTOOL", "/opt/cppcgi-test-tools/usr/bin/promtool")
 
 STATUS_CONF = """
 LoadModule status_module {modules}/mod_status.so
@@ -91,10 +97,10 @@ def test_known_sequence_gives_exact_counts(status_server):
     doc = _settled(srv)
     assert doc["scripts_started"] == 5  # 3 env.py, silent.sh, sleep.sh
     assert doc["exits"] == {"success": 4, "error": 0, "signal": 1}  # silent.sh got SIGTERM
-    assert doc["refusals"]["writable_by_others"] == 1
-    assert sum(doc["refusals"].values()) == 1
+    assert doc["check_refusals"]["writable_by_others"] == 1
+    assert sum(doc["check_refusals"].values()) == 1
     assert doc["timeouts"] == {"idle": 1, "run_time": 0}
-    assert doc["busy"] == 1
+    assert doc["cap_rejections"] == 1
     assert doc["client_disconnects"] == 0
     assert doc["helper_restarts"] == 0
     assert set(doc["failures"].values()) == {0}
@@ -109,10 +115,9 @@ def test_known_sequence_gives_exact_counts(status_server):
     assert _value(fams, "cppcgi_scripts_started", "cppcgi_scripts_started_total") == 5
     assert _value(fams, "cppcgi_script_exits", "cppcgi_script_exits_total", outcome="success") == 4
     assert _value(fams, "cppcgi_script_exits", "cppcgi_script_exits_total", outcome="signal") == 1
-    assert _value(fams, "cppcgi_refusals", "cppcgi_refusals_total", check="writable_by_others",
-                  id="CPPCGI0301") == 1
+    assert _value(fams, "cppcgi_check_refusals", "cppcgi_check_refusals_total", check="writable_by_others") == 1
     assert _value(fams, "cppcgi_timeouts", "cppcgi_timeouts_total", kind="idle") == 1
-    assert _value(fams, "cppcgi_busy", "cppcgi_busy_total") == 1
+    assert _value(fams, "cppcgi_cap_rejections", "cppcgi_cap_rejections_total") == 1
     assert _value(fams, "cppcgi_helpers_alive") == 2
     assert _value(fams, "cppcgi_scripts_running") == 0
     assert fams["cppcgi_script_duration_seconds"].type == "histogram"
@@ -120,6 +125,11 @@ def test_known_sequence_gives_exact_counts(status_server):
     assert _value(fams, "cppcgi_script_duration_seconds", "cppcgi_script_duration_seconds_bucket", le="+Inf") == 5
     # The idle timeout needs at least 1 s: nothing of it can be in the sub-second buckets.
     assert _value(fams, "cppcgi_script_duration_seconds", "cppcgi_script_duration_seconds_bucket", le="0.5") <= 3
+    # Prometheus's own linter (promtool, from Debian's prometheus package) finds nothing to say.
+    if not os.path.exists(PROMTOOL):
+        missing_program(f"{PROMTOOL} (tests/install-deps.sh unpacks it)")
+    lint = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True, timeout=30)
+    assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), lint
 
 
 def test_prometheus_by_accept_header(status_server):

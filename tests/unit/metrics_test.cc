@@ -19,7 +19,7 @@ StatsSnapshot Sample() {
   s.failures[static_cast<size_t>(FailureReason::kNoHeaders)] = 2;
   s.refusals[1] = 3;  // CPPCGI0301
   s.timeouts_idle = 1;
-  s.busy_refusals = 4;
+  s.cap_rejections = 4;
   s.helpers_alive = 2;
   s.scripts_running = 1;
   s.duration_buckets[DurationBucket(3000)] = 6;       // 3 ms
@@ -46,9 +46,9 @@ TEST(MetricsTest, PrometheusHasCumulativeHistogramAndLabels) {
   std::string p = RenderPrometheus(Sample());
   EXPECT_TRUE(Contains(p, "# TYPE cppcgi_scripts_started_total counter\ncppcgi_scripts_started_total 7\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_script_failures_total{reason=\"no_headers\"} 2\n"));
-  EXPECT_TRUE(Contains(p, "cppcgi_refusals_total{check=\"writable_by_others\",id=\"CPPCGI0301\"} 3\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_check_refusals_total{check=\"writable_by_others\"} 3\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_timeouts_total{kind=\"idle\"} 1\n"));
-  EXPECT_TRUE(Contains(p, "cppcgi_busy_total 4\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_cap_rejections_total 4\n"));
   EXPECT_TRUE(Contains(p, "# TYPE cppcgi_helpers_alive gauge\ncppcgi_helpers_alive 2\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"0.005\"} 6\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"300\"} 6\n"));
@@ -69,8 +69,8 @@ TEST(MetricsTest, PrometheusHasCumulativeHistogramAndLabels) {
 TEST(MetricsTest, JsonEscapesAndListsRunningScripts) {
   std::string j = RenderJson(Sample());
   EXPECT_TRUE(Contains(j, "\"scripts_started\":7"));
-  EXPECT_TRUE(Contains(j, "\"refusals\":{\"not_regular_file\":0,\"writable_by_others\":3"));
-  EXPECT_TRUE(Contains(j, "\"busy\":4"));
+  EXPECT_TRUE(Contains(j, "\"check_refusals\":{\"not_regular_file\":0,\"writable_by_others\":3"));
+  EXPECT_TRUE(Contains(j, "\"cap_rejections\":4"));
   EXPECT_TRUE(Contains(j, "\"request\":\"GET /cgi-bin/slow.py?a=<b>&\\\"c\\\"\""));
   EXPECT_TRUE(Contains(j, "[\"+Inf\",1]"));
   EXPECT_EQ(JsonEscape(std::string("a\nb\x01", 4)), "a\\u000ab\\u0001");
@@ -85,7 +85,7 @@ TEST(MetricsTest, HtmlEscapesTheRequest) {
 TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
   std::string s = RenderStatusSection(Sample(), true);
   EXPECT_TRUE(Contains(s, "CppCgiScriptsStarted: 7\n"));
-  EXPECT_TRUE(Contains(s, "CppCgiBusy: 4\n"));
+  EXPECT_TRUE(Contains(s, "CppCgiCapRejections: 4\n"));
   EXPECT_TRUE(Contains(RenderStatusSection(Sample(), false), "<h2>mod_cppcgi</h2>"));
 }
 
