@@ -62,6 +62,9 @@ struct FaultSpec {
   LogLevel level;
   int http_status;   // the status when nothing was sent yet
   FaultMetric metric;
+  // What to do about it, or the directive that governs it: appended to an
+  // error or warning line ("; fix: ..."). Empty only at info level.
+  std::string_view fix;
 };
 
 const FaultSpec& SpecOf(Fault fault);

@@ -21,8 +21,9 @@ int HttpdLevel(LogLevel level) {
 int RecordFailure(request_rec* r, Fault fault, std::string_view text, apr_status_t os_error) {
   const FaultSpec& spec = SpecOf(fault);
   std::string prefix = FaultLogPrefix(fault);
-  ap_log_rerror(APLOG_MARK, HttpdLevel(spec.level), os_error, r, "%s%.*s", prefix.c_str(),
-                static_cast<int>(text.size()), text.data());
+  std::string fix = spec.fix.empty() ? std::string() : "; fix: " + std::string(spec.fix);
+  ap_log_rerror(APLOG_MARK, HttpdLevel(spec.level), os_error, r, "%s%.*s%s", prefix.c_str(),
+                static_cast<int>(text.size()), text.data(), fix.c_str());
   CountFault(PoolStats(), spec.metric);
   return spec.http_status;
 }

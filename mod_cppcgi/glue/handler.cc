@@ -77,8 +77,7 @@ bool AddIndexedQueryArgs(request_rec* r, std::vector<std::string>* argv) {
     if (word[0] == '-') {
       RecordFailure(r, Fault::kDashArgument,
                     std::string("the query string of ") + r->filename + " would pass the command-line option '" +
-                        ap_escape_logitem(r->pool, word) + "' to it (RFC 3875 indexed query); refused. Use "
-                        "name=value queries");
+                        ap_escape_logitem(r->pool, word) + "' to it (RFC 3875 indexed query); refused");
       return false;
     }
     argv->emplace_back(ap_escape_shell_cmd(r->pool, word));

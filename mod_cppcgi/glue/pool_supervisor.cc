@@ -161,14 +161,17 @@ void CloseAllExcept(const std::vector<int>& keep) {
   if (keep_kill) (void)KeepCapabilitiesAcrossSetuid();
   if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
     ap_log_error(APLOG_MARK, APLOG_CRIT, errno, ap_server_conf,
-                 CPPCGI_HELPER_SETUP_FAILED "helper could not switch to User/Group");
+                 CPPCGI_HELPER_SETUP_FAILED "helper could not switch to User %s / Group %s; fix: check that both exist "
+                 "and that httpd starts as root", ap_unixd_config.user_name ? ap_unixd_config.user_name : "?",
+                 ap_unixd_config.group_name ? ap_unixd_config.group_name : "?");
     _exit(kHelperStartupError);
   }
   if (keep_kill) {
     if (Status st = RetainOnlyCapKill(); !st.ok()) {
       ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
                    CPPCGI_SUEXEC_UNSIGNALLABLE "helper %ld could not keep CAP_KILL (%s): scripts run through suEXEC "
-                   "cannot be ended on a timeout, a client abort or a shutdown; they end when they next write or exit",
+                   "cannot be ended on a timeout, a client abort or a shutdown; they end when they next write or exit; "
+                   "fix: start httpd as root with CAP_KILL in its bounding set (a container: --cap-add KILL)",
                    static_cast<long>(getpid()), st.ToString().c_str());
     }
   }
@@ -225,7 +228,8 @@ bool ForkHelper(Slot* slot) {
   pid_t pid = fork();
   if (pid < 0) {
     ap_log_error(APLOG_MARK, APLOG_CRIT, errno, pool->server,
-                 CPPCGI_HELPER_RESPAWN_FAILED "could not fork helper %d", slot->index);
+                 CPPCGI_HELPER_RESPAWN_FAILED "could not fork helper %d; fix: the system is short of processes or "
+                 "memory (see the error)", slot->index);
     return false;
   }
   if (pid == 0) HelperChild(pool);
@@ -373,7 +377,8 @@ StatusOr<UniqueFd> Listen(const std::string& path) {
 
 int Fail(server_rec* s, const Status& st) {
   ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-               CPPCGI_POOL_START_FAILED "mod_cppcgi could not start its helper pool: %s", st.ToString().c_str());
+               CPPCGI_POOL_START_FAILED "mod_cppcgi could not start its helper pool: %s; fix: see the error (the "
+               "socket lives in DefaultRuntimeDir, which must exist and be writable by root)", st.ToString().c_str());
   return HTTP_INTERNAL_SERVER_ERROR;
 }
 

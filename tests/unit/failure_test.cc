@@ -37,3 +37,24 @@ TEST(Failure, WhatTheClientCausedIsNotAnError) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+// Every error or warning line says what to do about it, or which directive
+// governs it; an info line (the client's doing) needs none.
+TEST(Failure, EveryErrorAndWarningNamesItsFix) {
+  for (size_t i = 0; i < kFaultCount; ++i) {
+    const FaultSpec& spec = SpecOf(static_cast<Fault>(i));
+    if (spec.level == LogLevel::kInfo) continue;
+    EXPECT_GE(spec.fix.size(), 10u) << "CPPCGI" << spec.id << " has no fix";
+  }
+  EXPECT_NE(SpecOf(Fault::kIdleTimeout).fix.find("CppCgiIdleTimeout"), std::string_view::npos);
+  EXPECT_NE(SpecOf(Fault::kRunTime).fix.find("CppCgiMaxRunTime"), std::string_view::npos);
+  EXPECT_NE(SpecOf(Fault::kBusy).fix.find("CppCgiMaxScripts"), std::string_view::npos);
+  EXPECT_NE(SpecOf(Fault::kNoPool).fix.find("CPPCGI0101"), std::string_view::npos);
+  EXPECT_NE(SpecOf(Fault::kHandoff).fix.find("CPPCGI0102"), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace cppcgi
