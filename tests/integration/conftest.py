@@ -198,7 +198,10 @@ def server_guard(request):
         # A server the test's body stops may be busy on purpose (the test
         # checks what its stop leaves); after the body, it must be at rest.
         if httpd_server.TEST_PHASE != "call":
-            problems.extend(f"{srv.root}: {p}" for p in srv.invariant_problems(snapshot))
+            found = srv.invariant_problems(snapshot)
+            problems.extend(f"{srv.root}: {p}" for p in found)
+            if found:
+                srv.end_survivors()  # reported here; the next test starts clean
         problems.extend(f"{srv.root}: unexpected error-log line: {line}"
                         for line in unexpected_lines(srv.log_since(mark), allowed_now()))
 

@@ -401,6 +401,21 @@ class HttpdServer(HttpClient):
                 return problems
             time.sleep(0.1)
 
+    def end_survivors(self):
+        """SIGKILL to every process below the helpers (after they were reported),
+        so that one test's leftover does not fail the tests after it."""
+        helpers = set(self.helper_pids())
+        tree = self.process_tree()
+        below, frontier = set(), helpers
+        while frontier:
+            frontier = {p["pid"] for p in tree if p["ppid"] in frontier} - below
+            below |= frontier
+        for pid in below:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
     # -- logs ---------------------------------------------------------------
     def read_log(self):
         try:
