@@ -401,16 +401,20 @@ class HttpdServer(HttpClient):
                 return problems
             time.sleep(0.1)
 
-    def end_survivors(self):
-        """SIGKILL to every process below the helpers (after they were reported),
-        so that one test's leftover does not fail the tests after it."""
+    def below_helpers(self):
+        """Every process below the helpers (scripts and their descendants), as process_tree() dicts."""
         helpers = set(self.helper_pids())
         tree = self.process_tree()
         below, frontier = set(), helpers
         while frontier:
             frontier = {p["pid"] for p in tree if p["ppid"] in frontier} - below
             below |= frontier
-        for pid in below:
+        return [p for p in tree if p["pid"] in below]
+
+    def end_survivors(self):
+        """SIGKILL to every process below the helpers (after they were reported),
+        so that one test's leftover does not fail the tests after it."""
+        for pid in [p["pid"] for p in self.below_helpers()]:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

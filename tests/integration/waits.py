@@ -23,13 +23,7 @@ def wait_until(check, timeout=10, interval=0.05, what=None):
 
 def script_pids(srv, fragment):
     """Pids of the processes below the helpers whose command line contains `fragment`."""
-    helpers = set(srv.helper_pids())
-    tree = srv.process_tree()
-    below, frontier = set(), helpers
-    while frontier:
-        frontier = {p["pid"] for p in tree if p["ppid"] in frontier} - below
-        below |= frontier
-    return [p["pid"] for p in tree if p["pid"] in below and fragment in p["args"] and p["state"] != "Z"]
+    return [p["pid"] for p in srv.below_helpers() if fragment in p["args"] and p["state"] != "Z"]
 
 
 def wait_script_running(srv, fragment, count=1, timeout=10):
