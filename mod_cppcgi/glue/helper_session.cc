@@ -80,6 +80,12 @@ void HelperSession::Read() {
   }
 }
 
+bool HelperSession::ReportBuffered() const {
+  if (!conn_ || exited_) return false;
+  Status header_error;
+  return from_helper_.HasBufferedFrame(&header_error) || !header_error.ok();
+}
+
 void HelperSession::CollectExit(int64_t timeout_ms) {
   if (exited_ || !conn_) return;
   TakeExit(from_helper_.ReceiveMessage(conn_.get(), static_cast<int>(timeout_ms)));

@@ -41,6 +41,9 @@ class HelperSession {
   bool connected() const { return conn_.valid(); }
   // Reads what the helper sent during the run: its exit report; or its death.
   void Read();
+  // The exit report (or bad data) came in the same read as the start report:
+  // it is here already, and the connection will not turn readable for it.
+  bool ReportBuffered() const;
   // Waits at most timeout_ms for the exit report.
   void CollectExit(int64_t timeout_ms);
   bool exited() const { return exited_; }

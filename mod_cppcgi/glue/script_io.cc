@@ -248,6 +248,15 @@ int ScriptRun::Pump() {
       timed_out_ = true;
       break;
     }
+    // A script that exits at once can have its exit report sent right after
+    // the start report, and read with it: waiting for the connection to turn
+    // readable would then wait for the idle timeout whenever something else
+    // (a daemonised grandchild) holds stdout open.
+    if (session_.ReportBuffered()) {
+      session_.Read();
+      NoteHelperFault();
+      if (session_.faulted()) break;
+    }
     pollfd fds[5];  // stdin, stdout, stderr, the client socket, the helper connection
     nfds_t n = 0;
     int in_idx = -1, out_idx = -1, err_idx = -1, client_idx = -1;

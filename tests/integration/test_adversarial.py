@@ -14,6 +14,7 @@ import http.client
 import os
 import re
 import socket
+import struct
 import threading
 import time
 
@@ -634,6 +635,56 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
     one_log_line(srv, mark, "CPPCGI0016", rf"helper {os.getpid()} sent a malformed or out-of-turn answer while running "
                  r"\S+e7\.sh \(bad frame magic\); dropped its connection, which ends the script, and could not "
                  r"retire it \(not a helper of this server")
+
+
+def _frame(kind, payload):
+    """One wire frame (mod_cppcgi/core/wire.h): magic, version 2, type, length."""
+    return struct.pack("<IHHI", 0x47435043, 2, kind, len(payload)) + payload
+
+
+def test_c6_an_exit_report_read_with_the_start_report_ends_the_response(fresh_server):
+    """Any build: the "helper" (this test process) sends the start and exit
+    reports in one write, as a helper does when the script exits at once and
+    the worker is slow to read; the worker reads both with one recvmsg. The
+    script's stdout stays open (as a daemonised grandchild would keep it): the
+    response must end after the drain grace, not at the idle timeout (20 s)."""
+    srv = fresh_server("CppCgiIdleTimeout 20\n")
+    srv.write_script("cgi-bin/c6r.sh", SH + "printf 'Content-Type: text/plain\\n\\nbye'\n")
+    srv.start()
+    fake = _fake_helper(srv)
+    answered, done = threading.Event(), threading.Event()
+
+    def answer_both_at_once():
+        conn, _ = fake.accept()
+        with conn:
+            _, ancillary, _, _ = conn.recvmsg(65536, socket.CMSG_SPACE(4 * 4))
+            fds = [fd for level, kind, data in ancillary
+                   if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS for fd in memoryview(data).cast("i")]
+            stdout = fds[1]
+            for fd in fds[:1] + fds[2:]:
+                os.close(fd)
+            try:
+                os.write(stdout, b"Content-Type: text/plain\n\nbye")
+                conn.sendall(_frame(2, struct.pack("<i", os.getpid())) +
+                             _frame(4, struct.pack("<iqqqq", 0, 1000, 0, 0, 0)))
+                answered.set()
+                done.wait(30)  # stdout held open until the response is in
+            finally:
+                os.close(stdout)
+
+    t = threading.Thread(target=answer_both_at_once)
+    t.start()
+    try:
+        start = time.time()
+        status, _, body = srv.get("/cgi-bin/c6r.sh", timeout=30)
+        elapsed = time.time() - start
+    finally:
+        done.set()
+        t.join(30)
+        fake.close()
+    assert answered.is_set()
+    assert (status, body) == (200, b"bye")
+    assert elapsed < 5, elapsed
 
 
 def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_retried(fresh_server):
