@@ -57,10 +57,10 @@ CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text,
   CompatNumber n{std::clamp(read_as, min, max), std::nullopt};
   std::string said = std::string(directive) + " '" + std::string(text) + "' is read as " + std::to_string(n.value);
   if (n.value != read_as) {
-    n.notice = said + " (mod_cgi would read " + std::to_string(read_as) + ", which cannot be used); write a whole " +
-               "number from " + std::to_string(min) + " to " + std::to_string(max);
+    n.notice = said + " (mod_cgi would read " + std::to_string(read_as) + ", which cannot be used: it takes " +
+               std::to_string(min) + " to " + std::to_string(max) + ")";
   } else if (ParseWhole<int64_t>(text) != read_as) {
-    n.notice = said + ", as mod_cgi reads it (its leading digits); write a whole number";
+    n.notice = said + ", as mod_cgi reads it (its leading digits)";
   }
   return n;
 }

@@ -41,7 +41,7 @@ enum class Fault : uint8_t {
 };
 inline constexpr size_t kFaultCount = static_cast<size_t>(Fault::kClientGone) + 1;
 
-enum class LogLevel : uint8_t { kError, kWarning, kInfo };
+enum class LogLevel : uint8_t { kCritical, kError, kWarning, kInfo };
 
 // The server-wide counter a fault adds to (core/metrics.h).
 enum class FaultMetric : uint8_t {

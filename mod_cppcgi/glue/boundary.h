@@ -5,8 +5,9 @@
 #pragma once
 
 #include <exception>
+#include <string>
 
-#include "core/log_ids.h"
+#include "glue/notice_log.h"
 #include "glue/httpd_includes.h"
 
 namespace cppcgi {
@@ -16,9 +17,9 @@ R Guard(server_rec* s, const char* where, R fallback, Fn&& fn) noexcept {
   try {
     return fn();
   } catch (const std::exception& e) {
-    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CPPCGI_INTERNAL "internal error in %s: %s", where, e.what());
+    LogNotice(s, Notice::kInternal, std::string("internal error in ") + where + ": " + e.what());
   } catch (...) {
-    ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, CPPCGI_INTERNAL "internal error in %s", where);
+    LogNotice(s, Notice::kInternal, std::string("internal error in ") + where);
   }
   return fallback;
 }

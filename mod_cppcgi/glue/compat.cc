@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "core/log_ids.h"
+#include "glue/notice_log.h"
 
 namespace cppcgi {
 namespace {
@@ -73,11 +73,9 @@ int CheckNoConflictingModules(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec*
   for (module* m = ap_top_module; m != nullptr; m = m->next) {
     if (IsNameOnly(m)) continue;
     if (std::strcmp(m->name, "mod_cgi.c") == 0 || std::strcmp(m->name, "mod_cgid.c") == 0) {
-      ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-                   CPPCGI_CONFLICT "%s is loaded together with mod_cppcgi; both would serve the "
-                   "cgi-script handler. mod_cppcgi replaces mod_cgi and mod_cgid: remove their LoadModule "
-                   "line (on Debian: a2dismod cgi cgid)",
-                   m->name);
+      LogNotice(s, Notice::kConflict,
+                std::string(m->name) + " is loaded together with mod_cppcgi; both would serve the cgi-script "
+                "handler, and mod_cppcgi replaces mod_cgi and mod_cgid");
       return HTTP_INTERNAL_SERVER_ERROR;
     }
   }
@@ -95,13 +93,11 @@ void ResetCompatNotices() {
 
 void LogCompatNotices(server_rec* s) {
   for (const auto& name : IgnoredDirectives()) {
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                 CPPCGI_COMPAT_DIRECTIVE "%s is accepted for compatibility with mod_cgi/mod_cgid and has no "
-                 "effect under mod_cppcgi",
-                 name.c_str());
+    LogNotice(s, Notice::kCompatDirective,
+              name + " is accepted for compatibility with mod_cgi/mod_cgid and has no effect under mod_cppcgi");
   }
   for (const auto& text : CompatValues()) {
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, CPPCGI_COMPAT_VALUE "%s", text.c_str());
+    LogNotice(s, Notice::kCompatValue, text);
   }
 }
 

@@ -9,6 +9,7 @@ namespace {
 
 int HttpdLevel(LogLevel level) {
   switch (level) {
+    case LogLevel::kCritical: return APLOG_CRIT;
     case LogLevel::kError: return APLOG_ERR;
     case LogLevel::kWarning: return APLOG_WARNING;
     case LogLevel::kInfo: return APLOG_INFO;

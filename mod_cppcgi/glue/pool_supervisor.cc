@@ -21,6 +21,7 @@
 #include "core/unique_fd.h"
 #include "core/version.h"
 #include "glue/module_state.h"
+#include "glue/notice_log.h"
 #include "glue/server_config.h"
 #include "proc/cpu_budget.h"
 #include "proc/helper/helper_main.h"
@@ -160,19 +161,20 @@ void CloseAllExcept(const std::vector<int>& keep) {
   bool keep_kill = geteuid() == 0 && SuexecInUse();
   if (keep_kill) (void)KeepCapabilitiesAcrossSetuid();
   if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
-    ap_log_error(APLOG_MARK, APLOG_CRIT, errno, ap_server_conf,
-                 CPPCGI_HELPER_SETUP_FAILED "helper could not switch to User %s / Group %s; fix: check that both exist "
-                 "and that httpd starts as root", ap_unixd_config.user_name ? ap_unixd_config.user_name : "?",
-                 ap_unixd_config.group_name ? ap_unixd_config.group_name : "?");
+    int err = errno;
+    LogNotice(ap_server_conf, Notice::kHelperSetupFailed,
+              std::string("helper could not switch to User ") +
+                  (ap_unixd_config.user_name ? ap_unixd_config.user_name : "?") + " / Group " +
+                  (ap_unixd_config.group_name ? ap_unixd_config.group_name : "?"),
+              err);
     _exit(kHelperStartupError);
   }
   if (keep_kill) {
     if (Status st = RetainOnlyCapKill(); !st.ok()) {
-      ap_log_error(APLOG_MARK, APLOG_WARNING, 0, ap_server_conf,
-                   CPPCGI_SUEXEC_UNSIGNALLABLE "helper %ld could not keep CAP_KILL (%s): scripts run through suEXEC "
-                   "cannot be ended on a timeout, a client abort or a shutdown; they end when they next write or exit; "
-                   "fix: start httpd as root with CAP_KILL in its bounding set (a container: --cap-add KILL)",
-                   static_cast<long>(getpid()), st.ToString().c_str());
+      LogNotice(ap_server_conf, Notice::kSuexecUnsignallable,
+                "helper " + std::to_string(getpid()) + " could not keep CAP_KILL (" + st.ToString() +
+                    "): scripts run through suEXEC cannot be ended on a timeout, a client abort or a shutdown; they "
+                    "end when they next write or exit");
     }
   }
   // After the credential change (which clears it): die with httpd's parent.
@@ -210,8 +212,8 @@ void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
     }
   });
   if (n > 0) {
-    ap_log_error(APLOG_MARK, APLOG_ERR, 0, ap_server_conf,
-                 CPPCGI_HELPER_DIED "helper %ld left %d running scripts; killed them", static_cast<long>(helper), n);
+    LogNotice(ap_server_conf, Notice::kHelperOrphans,
+              "helper " + std::to_string(helper) + " left " + std::to_string(n) + " running scripts; killed them");
   }
 }
 
@@ -227,9 +229,8 @@ bool ForkHelper(Slot* slot) {
   Pool* pool = slot->pool;
   pid_t pid = fork();
   if (pid < 0) {
-    ap_log_error(APLOG_MARK, APLOG_CRIT, errno, pool->server,
-                 CPPCGI_HELPER_RESPAWN_FAILED "could not fork helper %d; fix: the system is short of processes or "
-                 "memory (see the error)", slot->index);
+    LogNotice(pool->server, Notice::kHelperForkFailed, "could not fork helper " + std::to_string(slot->index),
+              errno);
     return false;
   }
   if (pid == 0) HelperChild(pool);
@@ -253,9 +254,8 @@ void MaintainHelper(int reason, void* data, int status) {
       EndOrphanedScripts(dead, pool->counters);
       if (pool->ended || MpmStopping()) return;
       if (reason == APR_OC_REASON_DEATH && HelperExitedWith(status, kHelperStartupError)) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, pool->server,
-                     CPPCGI_POOL_START_FAILED "helper %ld could not start; not replacing it",
-                     static_cast<long>(dead));
+        LogNotice(pool->server, Notice::kHelperStartFailed,
+                  "helper " + std::to_string(dead) + " could not start; not replacing it");
         return;
       }
       if (reason == APR_OC_REASON_DEATH && HelperExitedWith(status, kHelperRetired)) {
@@ -274,8 +274,8 @@ void MaintainHelper(int reason, void* data, int status) {
                         : status == 0                                 ? std::string("exited")
                         : WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                             : "was killed by signal " + std::to_string(WTERMSIG(status));
-      ap_log_error(APLOG_MARK, APLOG_ERR, 0, pool->server, CPPCGI_HELPER_DIED "helper %ld %s; starting a new one",
-                   static_cast<long>(dead), how.c_str());
+      LogNotice(pool->server, Notice::kHelperDied,
+                "helper " + std::to_string(dead) + " " + how + "; starting a new one");
       if (State().stats != nullptr) Bump(State().stats->helper_restarts);
       ForkHelper(slot);
       return;
@@ -376,9 +376,7 @@ StatusOr<UniqueFd> Listen(const std::string& path) {
 }
 
 int Fail(server_rec* s, const Status& st) {
-  ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-               CPPCGI_POOL_START_FAILED "mod_cppcgi could not start its helper pool: %s; fix: see the error (the "
-               "socket lives in DefaultRuntimeDir, which must exist and be writable by root)", st.ToString().c_str());
+  LogNotice(s, Notice::kPoolStartFailed, "mod_cppcgi could not start its helper pool: " + st.ToString());
   return HTTP_INTERNAL_SERVER_ERROR;
 }
 

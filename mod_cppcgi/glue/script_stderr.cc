@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "core/log_ids.h"
+#include "glue/notice_log.h"
 
 namespace cppcgi {
 namespace {
@@ -68,10 +69,9 @@ void ScriptStderr::Write(std::string_view line) {
     if (logged_ >= limit_) return;
     logged_ += static_cast<int64_t>(line.size()) + 1;
     if (logged_ >= limit_) {
-      ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r_,
-                    CPPCGI_STDERR_LIMIT "stderr of %s reached CppCgiStderrLimit (%" APR_INT64_T_FMT
-                    " bytes); the rest of it is read but not logged",
-                    r_->filename, limit_);
+      LogNotice(r_, Notice::kStderrLimit,
+                std::string("stderr of ") + r_->filename + " reached CppCgiStderrLimit (" + std::to_string(limit_) +
+                    " bytes); the rest of it is read but not logged");
       return;
     }
   }

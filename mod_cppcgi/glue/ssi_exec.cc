@@ -6,9 +6,9 @@
 #include <cstring>
 #include <string>
 
-#include "core/log_ids.h"
 #include "core/paths.h"
 #include "glue/handler.h"
+#include "glue/notice_log.h"
 #include "glue/script_io.h"
 #include "glue/server_config.h"
 #include "glue/pool_supervisor.h"
@@ -27,16 +27,16 @@ apr_status_t IncludeCgi(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
   request_rec* rr = ap_sub_req_lookup_uri(uri, r, f->next);
   apr_status_t result = APR_SUCCESS;
   if (rr->status != HTTP_OK) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "unable to include \"%s\" in parsed file %s: status %d", uri,
-                  r->filename, rr->status);
+    LogNotice(r, Notice::kSsiIncludeFailed, std::string("unable to include \"") + uri + "\" in parsed file " +
+                                                r->filename + ": status " + std::to_string(rr->status));
     result = APR_EGENERAL;
   } else if ((rr->path_info != nullptr && *rr->path_info != '\0') || rr->args != nullptr) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                  CPPCGI_SSI "no query string or path info allowed in exec cgi \"%s\" in %s", uri, r->filename);
+    LogNotice(r, Notice::kSsiQueryOrPathInfo,
+              std::string("no query string or path info allowed in exec cgi \"") + uri + "\" in " + r->filename);
     result = APR_EGENERAL;
   } else if (rr->finfo.filetype != APR_REG) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "exec cgi \"%s\" in %s is not a regular file", uri,
-                  r->filename);
+    LogNotice(r, Notice::kSsiNotAFile,
+              std::string("exec cgi \"") + uri + "\" in " + r->filename + " is not a regular file");
     result = APR_EGENERAL;
   } else {
     // As mod_cgi: the script sees the document's path info and query, and
@@ -87,13 +87,13 @@ apr_status_t HandleExec(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
   request_rec* r = f->r;
   if ((ctx->flags & SSI_FLAG_PRINTING) == 0) return APR_SUCCESS;
   if (ctx->argc == 0) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "missing argument for exec element in %s", r->filename);
+    LogNotice(r, Notice::kSsiNoArgument, std::string("missing argument for exec element in ") + r->filename);
     SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
     return APR_SUCCESS;
   }
   if ((ctx->flags & SSI_FLAG_NO_EXEC) != 0) {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "exec used but not allowed in %s (Options IncludesNOEXEC)",
-                  r->filename);
+    LogNotice(r, Notice::kSsiNotAllowed,
+              std::string("exec used but not allowed in ") + r->filename + " (Options IncludesNOEXEC)");
     SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
     return APR_SUCCESS;
   }
@@ -108,10 +108,9 @@ apr_status_t HandleExec(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
       // The wrapper runs only a script file; the command would run as
       // User, which is what suEXEC is there to prevent.
       if (std::optional<SuexecTarget> target = SuexecTargetFor(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      CPPCGI_SSI "exec cmd in %s is not run: suEXEC applies here (uid %u), and the command would run "
-                      "as the server's User instead; use exec cgi with a script",
-                      r->filename, target->uid);
+        LogNotice(r, Notice::kSsiCmdUnderSuexec,
+                  std::string("exec cmd in ") + r->filename + " is not run: suEXEC applies here (uid " +
+                      std::to_string(target->uid) + "), and the command would run as the server's User instead");
         SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
         break;
       }
@@ -121,13 +120,14 @@ apr_status_t HandleExec(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
       g_parse_string(ctx, value, parsed, sizeof parsed, SSI_EXPAND_DROP_NAME);
       rv = IncludeCgi(ctx, f, bb, parsed);
     } else {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CPPCGI_SSI "unknown parameter \"%s\" to tag exec in %s", tag,
-                    r->filename);
+      LogNotice(r, Notice::kSsiUnknownParameter,
+                std::string("unknown parameter \"") + tag + "\" to tag exec in " + r->filename);
       SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
       break;
     }
     if (rv != APR_SUCCESS) {
-      ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, CPPCGI_SSI "exec %s=\"%s\" failed in %s", tag, parsed, r->filename);
+      LogNotice(r, Notice::kSsiExecFailed,
+                std::string("exec ") + tag + "=\"" + parsed + "\" failed in " + r->filename, rv);
       SSI_CREATE_ERROR_BUCKET(ctx, f, bb);
       break;
     }
@@ -139,7 +139,7 @@ apr_status_t HandleExecGuarded(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_br
   try {
     return HandleExec(ctx, f, bb);
   } catch (...) {
-    ap_log_rerror(APLOG_MARK, APLOG_CRIT, 0, f->r, CPPCGI_INTERNAL "internal error in SSI exec");
+    LogNotice(f->r, Notice::kInternal, "internal error in SSI exec");
     return APR_EGENERAL;
   }
 }

@@ -95,9 +95,9 @@ def test_odd_script_log_numbers_are_said_at_startup(fresh_server):
     srv.start()
     log = srv.read_log()
     assert "CPPCGI0202: ScriptLogLength '10k' is read as 10, as mod_cgi reads it (its leading digits); " \
-           "write a whole number" in log
-    assert "CPPCGI0202: ScriptLogBuffer '-1' is read as 0 (mod_cgi would read -1, which cannot be used); " \
-           "write a whole number from 0 to 16777216" in log
+           "fix: write the value as a whole number" in log
+    assert "CPPCGI0202: ScriptLogBuffer '-1' is read as 0 (mod_cgi would read -1, which cannot be used: " \
+           "it takes 0 to 16777216); fix: write the value as a whole number" in log
     assert log.count("CPPCGI0202") == 2  # once each, and none for the plain number
 
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The README is the user's manual: keep its reference tables true to the
-code. Every message id in core/log_ids.h and core/failure.cc (the table of
-faults) has a row in "Error log messages"
+code. Every message id in core/log_ids.h, core/failure.cc (the table of
+faults) and core/notices.cc (the other warnings and errors) has a row in
+"Error log messages"
 and every row names a defined id, and so for the refusal ids of
 core/script_check.h (CPPCGI03NN) in "Checks before a script runs"; every directive in the module's command
 tables has a row in "Directives" (and no row names one that does not
@@ -17,6 +18,7 @@ from httpd_server import SOURCE_DIR
 README = os.path.join(SOURCE_DIR, "README.md")
 LOG_IDS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "log_ids.h")
 FAULTS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "failure.cc")
+NOTICES = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "notices.cc")
 CHECK_IDS = os.path.join(SOURCE_DIR, "mod_cppcgi", "core", "script_check.h")
 GLUE = os.path.join(SOURCE_DIR, "mod_cppcgi", "glue")
 EXAMPLE_CONF = os.path.join(SOURCE_DIR, "conf", "cppcgi.conf")
@@ -47,7 +49,9 @@ def test_every_log_id_is_documented_and_every_documented_id_exists():
     defined = set(re.findall(r"CPPCGI_LOGNO\((\d{4})\)", open(LOG_IDS).read()))
     faults = {f"{int(n):04d}" for n in re.findall(r"case Fault::k\w+: return \{(\d+),", open(FAULTS).read())}
     assert len(faults) >= 20
-    defined |= faults
+    notices = {f"{int(n):04d}" for n in re.findall(r"case Notice::k\w+: return \{(\d+),", open(NOTICES).read())}
+    assert len(notices) >= 10
+    defined |= faults | notices
     assert len(defined) >= 30
     rows = [cell for cell in table_first_cells(section("Error log messages")) if cell.startswith("CPPCGI")]
     documented = {cell[len("CPPCGI"):] for cell in rows}

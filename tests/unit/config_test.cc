@@ -60,12 +60,11 @@ TEST(ConfigTest, CompatNumbersAreReadAsModCgiReadsThem) {
   EXPECT_FALSE(plain.notice);
   CompatNumber suffix = ReadCompatNumber("ScriptLogLength", "10k", 10, INT64_MIN, INT64_MAX);
   EXPECT_EQ(suffix.value, 10);
-  EXPECT_EQ(suffix.notice, "ScriptLogLength '10k' is read as 10, as mod_cgi reads it (its leading digits); "
-                           "write a whole number");
+  EXPECT_EQ(suffix.notice, "ScriptLogLength '10k' is read as 10, as mod_cgi reads it (its leading digits)");
   CompatNumber negative = ReadCompatNumber("ScriptLogBuffer", "-1", -1, 0, 16777216);
   EXPECT_EQ(negative.value, 0);
-  EXPECT_EQ(negative.notice, "ScriptLogBuffer '-1' is read as 0 (mod_cgi would read -1, which cannot be used); "
-                             "write a whole number from 0 to 16777216");
+  EXPECT_EQ(negative.notice, "ScriptLogBuffer '-1' is read as 0 (mod_cgi would read -1, which cannot be used: "
+                             "it takes 0 to 16777216)");
   EXPECT_EQ(ReadCompatNumber("ScriptLogBuffer", "lots", 0, 0, 16777216).value, 0);
 }
 

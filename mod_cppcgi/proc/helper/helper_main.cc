@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/notices.h"
 #include "core/unique_fd.h"
 #include "core/wire.h"
 #include "proc/channel.h"
@@ -84,7 +85,7 @@ class Helper {
     ev.events = events;
     ev.data.fd = fd;
     if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0) return true;
-    Log(HelperLogLevel::kError, "epoll_ctl failed: " + Status::System("", errno).ToString());
+    Log(HelperLogLevel::kError, WithFix(Notice::kHelperEventLoop, "epoll_ctl failed: " + Status::System("", errno).ToString()));
     return false;
   }
   void AcceptAll();
@@ -142,7 +143,7 @@ void Helper::AcceptAll() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN) Log(HelperLogLevel::kWarning, Status::System("accept", errno).ToString());
+      if (errno != EAGAIN) Log(HelperLogLevel::kWarning, WithFix(Notice::kHelperAccept, Status::System("accept", errno).ToString()));
       return;
     }
     if (fd < kConnectionFdFloor) {
@@ -157,7 +158,7 @@ void Helper::AcceptAll() {
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
         (cred.uid != geteuid() && cred.uid != 0)) {
-      Log(HelperLogLevel::kWarning, "refused a connection from uid " + std::to_string(cred.uid));
+      Log(HelperLogLevel::kWarning, WithFix(Notice::kHelperRefusedPeer, "refused a connection from uid " + std::to_string(cred.uid)));
       continue;
     }
     if (!Watch(fd, EPOLLIN | EPOLLRDHUP)) continue;
@@ -218,8 +219,10 @@ void Helper::HandleFrame(Connection& conn) {
   std::vector<UniqueFd> fds = conn.receiver.TakeFds();
   auto* req = message.ok() ? std::get_if<wire::SpawnRequest>(&*message) : nullptr;
   if (req == nullptr || conn.child != 0 || fds.size() != static_cast<size_t>(wire::kFdsPerSpawn)) {
-    Log(HelperLogLevel::kError, "protocol error from worker: " +
-                                    (message.ok() ? std::string("unexpected frame or fd count") : message.status().ToString()));
+    Log(HelperLogLevel::kError,
+        WithFix(Notice::kHelperBadRequest,
+                "protocol error from worker: " +
+                    (message.ok() ? std::string("unexpected frame or fd count") : message.status().ToString())));
     CloseConnection(fd);
     return;
   }
@@ -246,7 +249,7 @@ void Helper::HandleFrame(Connection& conn) {
   if (frame.ok() && fault_ == InjectedFault::kBadStarted) CorruptFrame(*frame);
   Status st = frame.ok() ? SendFrame(fd, *frame, {}, kReplyTimeoutMs) : frame.status();
   if (!st.ok()) {
-    Log(HelperLogLevel::kWarning, "could not answer a worker: " + st.ToString());
+    Log(HelperLogLevel::kWarning, WithFix(Notice::kHelperReplyFailed, "could not answer a worker: " + st.ToString()));
     CloseConnection(fd);
   }
 }
@@ -268,7 +271,8 @@ void Helper::OnConnection(int fd) {
     case FrameReceiver::Result::kError:
       // A worker that closes with our report unread (its client went away)
       // resets the connection: that is a worker gone, not bad data.
-      if (error.sys_errno() != ECONNRESET) Log(HelperLogLevel::kError, "bad data from a worker: " + error.ToString());
+      if (error.sys_errno() != ECONNRESET)
+        Log(HelperLogLevel::kError, WithFix(Notice::kHelperBadRequest, "bad data from a worker: " + error.ToString()));
       CloseConnection(fd);
       return;
   }
@@ -372,7 +376,7 @@ int Helper::Run() {
   signals_.reset(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
   epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
   if (!signals_ || !epoll_) {
-    Log(HelperLogLevel::kError, Status::System("signalfd/epoll_create1", errno).ToString());
+    Log(HelperLogLevel::kError, WithFix(Notice::kHelperEventLoop, Status::System("signalfd/epoll_create1", errno).ToString()));
     return kHelperLoopFailed;
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -396,7 +400,7 @@ int Helper::Run() {
     int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Log(HelperLogLevel::kError, Status::System("epoll_wait", errno).ToString());
+      Log(HelperLogLevel::kError, WithFix(Notice::kHelperEventLoop, Status::System("epoll_wait", errno).ToString()));
       return kHelperLoopFailed;
     }
     for (int i = 0; i < n; ++i) {
