@@ -31,6 +31,7 @@ constexpr NoticeSpec Spec(Notice n) {
     case Notice::kHelperAccept: return {104, L::kWarning, "if it recurs: raise httpd's open-file limit (LimitNOFILE in its systemd unit)"};
     case Notice::kHelperRefusedPeer: return {104, L::kWarning, "only httpd's User may connect to the helpers' socket: find the process of that uid that tried"};
     case Notice::kHelperBadRequest: return {104, L::kError, "only httpd's workers should write to the helpers' socket: find what else did; if it was a worker, report it as a bug"};
+    case Notice::kHelperForeignRequest: return {104, L::kWarning, "a process running as User (a CGI script, most likely) tried to have a helper run a program: find it by its pid; only httpd's workers can give helpers work"};
     case Notice::kHelperReplyFailed: return {104, L::kWarning, "none if it is rare (the worker gave up first, e.g. its client left); if it recurs, look at the load on the server"};
     case Notice::kConflict: return {200, L::kCritical, "remove the LoadModule line of mod_cgi and mod_cgid (on Debian: a2dismod cgi cgid)", true};
     case Notice::kCompatDirective: return {201, L::kWarning, "remove the directive; mod_cppcgi's helpers need no socket path (CppCgiHelpers sizes the pool)"};

@@ -38,6 +38,7 @@ enum class Notice : uint8_t {
   kHelperAccept,         // inside a helper: accept() failed
   kHelperRefusedPeer,    // inside a helper: a connection from another uid
   kHelperBadRequest,     // inside a helper: a worker's request was malformed
+  kHelperForeignRequest, // inside a helper: a request without the worker key
   kHelperReplyFailed,    // inside a helper: a worker could not be answered
   // Configuration (02xx)
   kConflict,             // mod_cgi or mod_cgid loaded as well

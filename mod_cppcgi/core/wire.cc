@@ -16,6 +16,7 @@ class Writer {
     std::memcpy(b, &v, sizeof(T));
     out_.append(b, sizeof(T));
   }
+  void PutBytes(const uint8_t* data, size_t size) { out_.append(reinterpret_cast<const char*>(data), size); }
   Status PutString(std::string_view s, size_t cap, const char* what) {
     if (s.size() > cap) return {Code::kTooLarge, std::string(what) + " longer than the wire limit"};
     Put<uint32_t>(static_cast<uint32_t>(s.size()));
@@ -44,6 +45,12 @@ class Reader {
     if (in_.size() < sizeof(T)) return false;
     std::memcpy(v, in_.data(), sizeof(T));
     in_ = in_.subspan(sizeof(T));
+    return true;
+  }
+  bool GetBytes(uint8_t* out, size_t size) {
+    if (in_.size() < size) return false;
+    std::memcpy(out, in_.data(), size);
+    in_ = in_.subspan(size);
     return true;
   }
   bool GetString(std::string* s, size_t cap) {
@@ -92,12 +99,13 @@ Status PutPayload(Writer& w, const SpawnRequest& req) {
       if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
     }
   }
-  size_t size = kHeaderSize + 64 + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
+  size_t size = kHeaderSize + 64 + kWorkerKeySize + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
                 req.limits.size() * 20;
   for (const auto* list : {&req.argv, &req.env}) {
     for (const auto& s : *list) size += 4 + s.size();
   }
   w.out().reserve(size);  // one allocation for the frame
+  w.PutBytes(req.key.data(), req.key.size());
   Status st;
   if (st = w.PutString(req.path, kMaxPathLength, "script path"); !st.ok()) return st;
   if (st = w.PutString(req.cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
@@ -165,6 +173,12 @@ StatusOr<std::string> Encode(const Message& message) {
   return std::visit([](const auto& m) { return EncodeOne(m); }, message);
 }
 
+bool SameKey(const WorkerKey& a, const WorkerKey& b) {
+  uint8_t diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
+  return diff == 0;
+}
+
 StatusOr<FrameHeader> DecodeHeader(std::span<const uint8_t> bytes) {
   if (bytes.size() < kHeaderSize) return Status{Code::kIncomplete, "frame header incomplete"};
   uint32_t magic;
@@ -192,7 +206,8 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
     case Type::kSpawn: {
       SpawnRequest req;
       uint32_t nlimits = 0;
-      if (!r.GetString(&req.path, kMaxPathLength) || !r.GetString(&req.cwd, kMaxPathLength) ||
+      if (!r.GetBytes(req.key.data(), req.key.size()) || !r.GetString(&req.path, kMaxPathLength) ||
+          !r.GetString(&req.cwd, kMaxPathLength) ||
           !r.GetList(&req.argv) || !r.GetList(&req.env) || !r.Get(&nlimits) || nlimits > kMaxLimits)
         return Malformed("spawn");
       req.limits.resize(nlimits);

@@ -10,6 +10,7 @@
 // byte of the HTTP exchange ever travels on this channel.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -23,7 +24,7 @@
 namespace cppcgi::wire {
 
 inline constexpr uint32_t kMagic = 0x47435043;  // "CPCG" little-endian
-inline constexpr uint16_t kVersion = 2;
+inline constexpr uint16_t kVersion = 3;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxPayload = 4u << 20;       // whole frame payload
 inline constexpr size_t kMaxPathLength = 4096;        // PATH_MAX
@@ -52,7 +53,16 @@ struct Limit {
 };
 inline constexpr size_t kMaxLimits = 8;
 
+// A secret that httpd's parent draws once per server run and that only its
+// workers and helpers hold (inherited memory, never an fd, a file or the
+// environment): a helper starts nothing for a request without it.
+inline constexpr size_t kWorkerKeySize = 32;
+using WorkerKey = std::array<uint8_t, kWorkerKeySize>;
+// Compares in a time that does not depend on where they differ.
+bool SameKey(const WorkerKey& a, const WorkerKey& b);
+
 struct SpawnRequest {
+  WorkerKey key{};                // the server's worker key
   std::string path;               // program to execute (absolute)
   std::string cwd;                // working directory for the script
   std::vector<std::string> argv;  // argv[0] first

@@ -102,6 +102,7 @@ wire::SpawnRequest BuildSpawnRequest(request_rec* r, const EffectiveSettings& se
   ap_add_common_vars(r);
   ap_add_cgi_vars(r);
   wire::SpawnRequest req;
+  req.key = PoolWorkerKey();
   req.path = r->filename;
   req.cwd = DirectoryOf(r->filename);
   req.argv = std::move(argv);

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/wire.h"
+
 namespace cppcgi {
 
 struct Pool;  // pool_supervisor.cc's
@@ -19,6 +21,7 @@ struct ModuleState {
   Pool* pool = nullptr;          // this generation's pool; null when none runs
   std::string socket_path;       // its socket; empty when none runs
   SharedStats* stats = nullptr;  // null before the first real post_config
+  wire::WorkerKey worker_key{};  // what a helper asks of a request (core/wire.h)
   uint32_t next_dir_slot = 1;    // reset by pre_config
 };
 

@@ -30,6 +30,7 @@
 #include "proc/process_tree.h"
 #include "proc/script_counters.h"
 #include "proc/shared_stats.h"
+#include "proc/worker_key.h"
 
 namespace cppcgi {
 
@@ -69,6 +70,10 @@ constexpr int kMaxDraining = 1024;
 // shared mapping that belongs to the process, not to this .so.
 struct Retained {
   SharedStats* stats;  // made once, never unmapped: counters survive restarts
+  // Drawn once: a worker of the old generation still serving a request
+  // after a graceful restart is served by the new helpers.
+  wire::WorkerKey worker_key;
+  bool worker_key_drawn;
   unsigned generation;
   int draining_count;
   pid_t draining[kMaxDraining];
@@ -187,6 +192,7 @@ void CloseAllExcept(const std::vector<int>& keep) {
   HelperOptions options;
   options.listen_fd = listen_fd;
   options.lifeline_fd = lifeline;
+  options.worker_key = State().worker_key;
   options.log = LogFromHelper;
   options.counters = pool->counters;
   options.stats = State().stats;
@@ -384,6 +390,8 @@ int Fail(server_rec* s, const Status& st) {
 
 const std::string& PoolSocketPath() { return State().socket_path; }
 
+const wire::WorkerKey& PoolWorkerKey() { return State().worker_key; }
+
 SharedStats* PoolStats() { return State().stats; }
 
 int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
@@ -398,6 +406,13 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     retained->stats = *stats;
   }
   State().stats = retained->stats;
+  if (!retained->worker_key_drawn) {
+    auto key = DrawWorkerKey();
+    if (!key.ok()) return Fail(s, key.status());
+    retained->worker_key = *key;
+    retained->worker_key_drawn = true;
+  }
+  State().worker_key = retained->worker_key;  // inherited by the workers and the helpers
   unsigned generation = ++retained->generation;
   auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
   new (pool) Pool();

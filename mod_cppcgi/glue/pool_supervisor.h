@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "core/wire.h"
 #include "glue/httpd_includes.h"
 
 namespace cppcgi {
@@ -19,6 +20,8 @@ void ForgetPoolInChild(apr_pool_t* pchild, server_rec* s);
 
 // The socket the handler connects to; empty when no pool runs.
 const std::string& PoolSocketPath();
+// What a spawn request must carry for a helper to serve it (core/wire.h).
+const wire::WorkerKey& PoolWorkerKey();
 
 // Server-wide statistics (shared memory made once by httpd's parent and
 // inherited by every process); null before the first real post_config.

@@ -64,6 +64,7 @@ apr_status_t IncludeCmd(include_ctx_t* ctx, ap_filter_t* f, apr_bucket_brigade* 
   ap_add_common_vars(r);
   ap_add_cgi_vars(r);
   wire::SpawnRequest req;
+  req.key = PoolWorkerKey();
   req.path = kShell;
   req.cwd = DirectoryOf(r->filename);
   req.argv = {kShell, "-c", command};  // exactly the configured command

@@ -13,8 +13,10 @@ NOT_APPLICABLE with the reason."""
 import http.client
 import os
 import re
+import shutil
 import socket
 import struct
+import tempfile
 import threading
 import time
 
@@ -638,8 +640,8 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
 
 
 def _frame(kind, payload):
-    """One wire frame (mod_cppcgi/core/wire.h): magic, version 2, type, length."""
-    return struct.pack("<IHHI", 0x47435043, 2, kind, len(payload)) + payload
+    """One wire frame (mod_cppcgi/core/wire.h): magic, version 3, type, length."""
+    return struct.pack("<IHHI", 0x47435043, 3, kind, len(payload)) + payload
 
 
 def test_c6_an_exit_report_read_with_the_start_report_ends_the_response(fresh_server):
@@ -685,6 +687,63 @@ def test_c6_an_exit_report_read_with_the_start_report_ends_the_response(fresh_se
     assert answered.is_set()
     assert (status, body) == (200, b"bye")
     assert elapsed < 5, elapsed
+
+
+# A CGI script that connects to the helpers' socket (it runs as User, which
+# owns it) and asks, in a well-formed request, for a command to be run.
+FOREIGN_REQUEST = PY + """import socket, struct, time
+def s(b):
+    return struct.pack("<I", len(b)) + b
+def lst(items):
+    return struct.pack("<I", len(items)) + b"".join(s(x) for x in items)
+payload = (bytes(32) + s(b"/bin/sh") + s(b"/") + lst([b"/bin/sh", b"-c", b"touch %(marker)s"]) +
+           lst([b"PATH=/usr/bin:/bin"]) + struct.pack("<IIII", 0, 0, 0, 0) + s(b"GET /x") + s(b"127.0.0.1"))
+frame = struct.pack("<IHHI", 0x47435043, 3, 1, len(payload)) + payload
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect("%(socket)s")
+r, w = os.pipe()
+nul = os.open("/dev/null", os.O_RDWR)
+exe = os.open("/bin/sh", os.O_PATH)
+c.sendmsg([frame], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("4i", nul, w, w, exe))])
+os.close(w)
+c.settimeout(10)
+answer = c.recv(4096)
+time.sleep(0.5)
+out.write(b"Content-Type: text/plain\\n\\n")
+out.write(("pid=%%d answer=%%d ran=%%s" %% (os.getpid(), len(answer), os.path.exists("%(marker)s"))).encode())
+"""
+
+
+def test_a_script_cannot_give_a_helper_work(fresh_server):
+    """Issue 26, part 1: a script runs as User, as the helpers' socket's owner
+    does, so it can connect; its well-formed request lacks the worker key only
+    httpd's workers and helpers hold (drawn by httpd's parent, never in a file
+    or the environment). The helper closes the connection unanswered, starts
+    nothing, and says so with the script's pid."""
+    srv = fresh_server()
+    srv.start()
+    socket_path = [os.path.join(srv.path("run"), n) for n in os.listdir(srv.path("run")) if n.endswith(".sock")][0]
+    # Writable by User (pytest's tmp_path is not reachable): the command would have run.
+    drop = tempfile.mkdtemp(prefix="cppcgi-drop-", dir="/tmp")
+    os.chmod(drop, 0o777)
+    marker = os.path.join(drop, "ran")
+    try:
+        _ask_a_helper_from_a_script(srv, socket_path, marker)
+    finally:
+        shutil.rmtree(drop)
+
+
+def _ask_a_helper_from_a_script(srv, socket_path, marker):
+    srv.write_script("cgi-bin/foreign.py", FOREIGN_REQUEST % {"marker": marker, "socket": socket_path})
+    mark = srv.log_mark()
+    status, _, body = srv.get("/cgi-bin/foreign.py", timeout=30)
+    assert status == 200, body
+    fields = dict(kv.split("=") for kv in body.decode().split())
+    assert fields["answer"] == "0" and fields["ran"] == "False", body
+    srv.wait_for_log(mark, rf"CPPCGI0104: helper \d+: refused a request to run /bin/sh from pid {fields['pid']}, which "
+                     r"does not hold this server's worker key; started nothing; fix: ")
+    assert not os.path.exists(marker)
+    assert srv.get("/cgi-bin/foreign.py")[0] == 200  # the helpers serve on
 
 
 def test_e1_a_helper_that_goes_silent_after_taking_the_request_is_503_and_not_retried(fresh_server):

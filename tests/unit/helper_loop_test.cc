@@ -29,6 +29,13 @@
 namespace cppcgi {
 namespace {
 
+// The key httpd's parent would have drawn (proc/worker_key.h).
+wire::WorkerKey TestKey() {
+  wire::WorkerKey key;
+  key.fill(0x5a);
+  return key;
+}
+
 class HelperLoopTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -52,6 +59,7 @@ class HelperLoopTest : public ::testing::Test {
       o.listen_fd = listen_fd.get();
       o.lifeline_fd = lifeline->first.get();
       o.kill_grace_ms = 500;
+      o.worker_key = TestKey();
       o.max_kept_connections = max_kept_connections_;
       // Its log lines, one per line, for the tests to read.
       std::string log_path = dir_ + "/helper.log";
@@ -85,19 +93,21 @@ class HelperLoopTest : public ::testing::Test {
   };
 
   // Connects and asks for `argv` to run; returns with the pipes, before reading any reply.
-  Run Spawn(std::vector<std::string> argv, int fd_count = 4) {
+  Run Spawn(std::vector<std::string> argv, int fd_count = 4, const wire::WorkerKey& key = TestKey()) {
     Run run;
     auto conn = ConnectUnix(path_, 2000);
     EXPECT_TRUE(conn.ok()) << conn.status().ToString();
     run.conn = std::move(*conn);
-    EXPECT_TRUE(SendRequest(run, std::move(argv), fd_count).ok());
+    EXPECT_TRUE(SendRequest(run, std::move(argv), fd_count, key).ok());
     return run;
   }
 
   // Asks for `argv` to run on run.conn, with new pipes.
-  static Status SendRequest(Run& run, std::vector<std::string> argv, int fd_count = 4) {
+  static Status SendRequest(Run& run, std::vector<std::string> argv, int fd_count = 4,
+                            const wire::WorkerKey& key = TestKey()) {
     auto in = MakePipe(), out = MakePipe(), err = MakePipe();
     wire::SpawnRequest req;
+    req.key = key;
     req.path = argv[0];
     req.cwd = "/";
     req.argv = std::move(argv);
@@ -172,6 +182,15 @@ class HelperLoopTest : public ::testing::Test {
     EXPECT_TRUE(std::holds_alternative<wire::Exited>(Receive(run)));
     int status = WaitHelper();
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == code) << status;
+  }
+
+  // What the helper has logged so far, one line per message.
+  std::string ReadLog() const {
+    std::string log;
+    char buf[4096];
+    UniqueFd f(::open((dir_ + "/helper.log").c_str(), O_RDONLY | O_CLOEXEC));
+    for (ssize_t n; f && (n = ::read(f.get(), buf, sizeof buf)) > 0;) log.append(buf, static_cast<size_t>(n));
+    return log;
   }
 
   int WaitHelper(int timeout_ms = 5000) {
@@ -395,6 +414,32 @@ TEST_F(HelperLoopTest, WrongFdCountClosesTheConnection) {
   EXPECT_EQ(m.status().code(), Code::kUnavailable);
 }
 
+// A process running as User that is not one of httpd's workers (a script
+// that found the socket) sends a well-formed request: nothing runs, the
+// connection is closed without an answer, the helper says so and serves on.
+TEST_F(HelperLoopTest, ARequestWithoutTheWorkerKeyRunsNothing) {
+  std::string marker = dir_ + "/ran";
+  wire::WorkerKey wrong = TestKey();
+  wrong[31] ^= 1;  // one bit off
+  for (const wire::WorkerKey& key : {wire::WorkerKey{}, wrong}) {
+    Run run = Spawn({"/bin/sh", "-c", "touch " + marker}, 4, key);
+    auto m = run.rx.ReceiveMessage(run.conn.get(), 5000);
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().code(), Code::kUnavailable) << m.status().ToString();  // closed, no answer
+    run.in.reset();
+    EXPECT_EQ(ReadAll(run.out.get()), "");  // its far end went with the request
+  }
+  Run good = Spawn({"/bin/true"});
+  EXPECT_TRUE(std::holds_alternative<wire::Started>(Receive(good)));
+  struct stat st;
+  EXPECT_NE(::stat(marker.c_str(), &st), 0) << "a request without the key ran";
+  std::string log = ReadLog();
+  EXPECT_NE(log.find("refused a request to run /bin/sh from pid " + std::to_string(getpid()) +
+                     ", which does not hold this server's worker key; started nothing; fix: "),
+            std::string::npos)
+      << log;
+}
+
 TEST_F(HelperLoopTest, GarbageClosesTheConnectionButNotTheHelper) {
   auto conn = ConnectUnix(path_, 2000);
   ASSERT_TRUE(conn.ok());
@@ -427,10 +472,7 @@ TEST_F(HelperLoopTest, WorkerClosingWithTheReportUnreadIsNotAnError) {
   ASSERT_EQ(write(conn->get(), "GET / HTTP/1.0\r\n\r\n", 18), 18);
   FrameReceiver rx;
   EXPECT_FALSE(rx.ReceiveMessage(conn->get(), 5000).ok());
-  std::string log;
-  char buf[4096];
-  UniqueFd f(::open((dir_ + "/helper.log").c_str(), O_RDONLY | O_CLOEXEC));
-  for (ssize_t n; f && (n = ::read(f.get(), buf, sizeof buf)) > 0;) log.append(buf, static_cast<size_t>(n));
+  std::string log = ReadLog();
   EXPECT_EQ(log.find("Connection reset"), std::string::npos) << log;
   EXPECT_NE(log.find("bad data from a worker"), std::string::npos) << log;  // the garbage, and only it
 }

@@ -14,6 +14,7 @@ SpawnRequest Sample() {
   r.cwd = "/srv/cgi-bin";
   r.argv = {"/srv/cgi-bin/hello.py", "a b"};
   r.env = {"GATEWAY_INTERFACE=CGI/1.1", "QUERY_STRING=", "HTTP_X=1=2"};
+  for (size_t i = 0; i < r.key.size(); ++i) r.key[i] = static_cast<uint8_t>(i * 7 + 1);
   return r;
 }
 
@@ -27,6 +28,18 @@ TEST(WireTest, SpawnRequestRoundTrips) {
   EXPECT_EQ(r.cwd, "/srv/cgi-bin");
   EXPECT_EQ(r.argv, (std::vector<std::string>{"/srv/cgi-bin/hello.py", "a b"}));
   EXPECT_EQ(r.env, Sample().env);
+  EXPECT_EQ(r.key, Sample().key);
+}
+
+TEST(WireTest, KeysCompareWhole) {
+  WorkerKey a = Sample().key, b = a;
+  EXPECT_TRUE(SameKey(a, b));
+  for (size_t i : {size_t{0}, size_t{17}, kWorkerKeySize - 1}) {
+    b = a;
+    b[i] ^= 0x80;
+    EXPECT_FALSE(SameKey(a, b)) << i;
+  }
+  EXPECT_FALSE(SameKey(a, WorkerKey{}));
 }
 
 TEST(WireTest, RepliesRoundTrip) {

@@ -51,6 +51,7 @@ struct Connection {
   UniqueFd fd;
   FrameReceiver receiver;
   pid_t child = 0;  // script currently running for this connection
+  pid_t peer = 0;   // the process that connected, as the kernel says (SO_PEERCRED)
 };
 
 struct Child {
@@ -164,6 +165,7 @@ void Helper::AcceptAll() {
     if (!Watch(fd, EPOLLIN | EPOLLRDHUP)) continue;
     auto conn = std::make_unique<Connection>();
     conn->fd = std::move(owned);
+    conn->peer = cred.pid;
     conns_.emplace(fd, std::move(conn));
     // A worker sends its request right after connecting: it is usually here
     // already, so read it now rather than after another epoll_wait.
@@ -223,6 +225,16 @@ void Helper::HandleFrame(Connection& conn) {
         WithFix(Notice::kHelperBadRequest,
                 "protocol error from worker: " +
                     (message.ok() ? std::string("unexpected frame or fd count") : message.status().ToString())));
+    CloseConnection(fd);
+    return;
+  }
+  if (!wire::SameKey(req->key, opt_.worker_key)) {
+    // Not one of httpd's workers: a process running as User (a script, most
+    // likely) that found the socket. Nothing is started; it learns nothing.
+    Log(HelperLogLevel::kWarning,
+        WithFix(Notice::kHelperForeignRequest, "refused a request to run " + req->path + " from pid " +
+                                                   std::to_string(conn.peer) +
+                                                   ", which does not hold this server's worker key; started nothing"));
     CloseConnection(fd);
     return;
   }

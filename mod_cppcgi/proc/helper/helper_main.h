@@ -12,6 +12,8 @@
 #include <functional>
 #include <string_view>
 
+#include "core/wire.h"
+
 namespace cppcgi {
 
 struct ScriptCounters;
@@ -37,6 +39,9 @@ enum class HelperLogLevel { kError, kWarning, kInfo, kDebug };
 struct HelperOptions {
   int listen_fd = -1;    // listening AF_UNIX stream socket, shared by all helpers
   int lifeline_fd = -1;  // read end of a pipe whose write end only httpd's parent holds
+  // Only a spawn request that carries it is served: one from httpd's workers
+  // (a script running as User can reach the socket, but does not know it).
+  wire::WorkerKey worker_key{};
   int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
   // Workers keep their connection between requests (idle_connection.h); past
   // this many connections, one is closed after its exit report instead.
