@@ -1,29 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "glue/failure_report.h"
 
+#include "glue/notice_log.h"
 #include "glue/pool_supervisor.h"
 #include "proc/shared_stats.h"
 
 namespace cppcgi {
-namespace {
-
-int HttpdLevel(LogLevel level) {
-  switch (level) {
-    case LogLevel::kCritical: return APLOG_CRIT;
-    case LogLevel::kError: return APLOG_ERR;
-    case LogLevel::kWarning: return APLOG_WARNING;
-    case LogLevel::kInfo: return APLOG_INFO;
-  }
-  return APLOG_ERR;
-}
-
-}  // namespace
 
 int RecordFailure(request_rec* r, Fault fault, std::string_view text, apr_status_t os_error) {
   const FaultSpec& spec = SpecOf(fault);
   std::string prefix = FaultLogPrefix(fault);
   std::string fix = spec.fix.empty() ? std::string() : "; fix: " + std::string(spec.fix);
-  ap_log_rerror(APLOG_MARK, HttpdLevel(spec.level), os_error, r, "%s%.*s%s", prefix.c_str(),
+  ap_log_rerror(APLOG_MARK, HttpdLogLevel(spec.level), os_error, r, "%s%.*s%s", prefix.c_str(),
                 static_cast<int>(text.size()), text.data(), fix.c_str());
   CountFault(PoolStats(), spec.metric);
   return spec.http_status;

@@ -11,6 +11,9 @@
 
 namespace cppcgi {
 
+// httpd's level for one of ours (APLOG_CRIT ... APLOG_INFO).
+int HttpdLogLevel(LogLevel level);
+
 // A server's notice (startup, the helper pool, configuration). `os_error`,
 // if not 0, is put in by httpd (strerror).
 void LogNotice(const server_rec* s, Notice notice, std::string_view text, apr_status_t os_error = 0);
