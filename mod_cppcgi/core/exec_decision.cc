@@ -51,6 +51,9 @@ std::variant<ExecChoice, Refusal> DecideSuexec(const ExecRequest& req, const Scr
     return Refusal{CheckId::kSymlink, 403, "'" + path + "' is a symbolic link, and suEXEC never runs one",
                    "replace the link by the file"};
   }
+  if (req.suexec_limits) {
+    if (auto r = CheckSuexecLimits(path, f.real_dir, target, *req.suexec_limits)) return *r;
+  }
   Identity as_target{target.uid, target.gid, {}};
   CheckPolicy policy = req.policy;
   policy.permissions = PermissionMode::kStrict;  // the wrapper refuses what its group can write

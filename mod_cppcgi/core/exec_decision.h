@@ -16,6 +16,7 @@
 #include "core/script_check.h"
 #include "core/shebang.h"
 #include "core/suexec.h"
+#include "core/suexec_policy.h"
 
 namespace cppcgi {
 
@@ -31,6 +32,9 @@ struct ExecRequest {
   // and exec; ours run first, with the target's identity.
   std::optional<SuexecTarget> suexec;
   std::string suexec_wrapper;
+  // The wrapper's lowest ids and root for this target, when it told them
+  // (core/suexec_policy.h); unset, it alone holds the script to them.
+  std::optional<SuexecLimits> suexec_limits;
 };
 
 // One file as the worker found it.
@@ -46,6 +50,7 @@ struct OpenedFile {
 struct ScriptFacts {
   bool absolute = false;        // the path is an absolute file path
   OpenedFile dir;               // the script's directory
+  std::string real_dir;         // its path with links resolved (through suEXEC, with limits to check)
   // When the directory or the script could not be opened for lack of
   // permission: each directory on the way, with its facts, to name the one
   // that blocks.

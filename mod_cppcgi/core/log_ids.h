@@ -19,3 +19,4 @@
 #define CPPCGI_POOL_STARTED CPPCGI_LOGNO(0100)
 #define CPPCGI_HELPER_LOG CPPCGI_LOGNO(0104)      // a message from inside a helper (its own fix, if any)
 #define CPPCGI_HELPER_RETIRED CPPCGI_LOGNO(0106)   // a retired helper (CPPCGI0016) replaced
+#define CPPCGI_SUEXEC_SETTINGS CPPCGI_LOGNO(0203)   // the suEXEC wrapper's settings, or why they are unknown

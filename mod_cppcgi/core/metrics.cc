@@ -16,7 +16,9 @@ constexpr std::array<std::string_view, kCheckIds> kCheckNames = {
     "interpreter_not_file",    "interpreter_not_executable", "interpreter_writable", "interpreter_not_allowed",
     "not_readable",            "no_interpreter",         "symlink_refused",         "open_failed",
     "interpreter_is_script",   "suexec_wrong_owner",     "suexec_directory_owner",  "suexec_root_target",
-    "suexec_by_extension",     "suexec_wrapper_missing",
+    "suexec_by_extension",     "suexec_wrapper_missing", "noexec_mount",
+    "",  // 327 is a warning (a risk let run), not a refusal
+    "suexec_low_id",           "suexec_outside_root",
 };
 
 std::string Num(double v) {

@@ -84,6 +84,8 @@ enum class CheckId {
   kSuexecWrapperMissing = 325,  // suEXEC: the wrapper cannot be opened
   kNoexecMount = 326,           // the script's file system is mounted noexec
   kPermissionRisk = 327,        // a warning: a permission problem that is let run
+  kSuexecLowId = 328,           // suEXEC: the target is below the wrapper's lowest uid or gid
+  kSuexecOutsideRoot = 329,     // suEXEC: the script is not under the wrapper's root
 };
 
 struct Refusal {

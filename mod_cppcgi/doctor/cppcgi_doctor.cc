@@ -47,6 +47,7 @@
 #include "core/unique_fd.h"
 #include "core/version.h"
 #include "doctor/script_report.h"
+#include "proc/suexec_wrapper.h"
 #include "proc/worker/exec_plan.h"
 
 namespace cppcgi {
@@ -252,6 +253,10 @@ int Run(int argc, char** argv) {
       if (!suexec) return Usage(("--suexec: '" + std::string(v) + "' is not [~]USER:GROUP of known names").c_str());
       req.suexec = *suexec;
       req.suexec_wrapper = kSuexecWrapper;
+      // The wrapper tells root (and its AP_HTTPD_USER) its document root and lowest ids.
+      if (auto said = AskSuexecSettings(kSuexecWrapper, 2000); said.ok()) {
+        if (auto settings = ParseSuexecSettings(*said)) req.suexec_limits = SuexecLimitsFor(*settings, *suexec);
+      }
     } else if (!a.empty() && a[0] == '-') {
       return Usage(("unknown option " + a).c_str());
     } else if (target.empty()) {

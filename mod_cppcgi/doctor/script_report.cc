@@ -46,7 +46,13 @@ ScriptVerdict CheckScriptAsServer(const ExecRequest& req, bool root_sees_shebang
   if (refusal == nullptr) {
     const ExecChoice& plan = std::get<ExecChoice>(decision);
     AddWarnings(plan.warnings, &v);
-    if (req.suexec) v.text += "  through suEXEC (its own document root and minimum uid are checked when it runs)\n";
+    if (req.suexec && req.suexec_limits) {
+      v.text += "  through suEXEC (under " + req.suexec_limits->root + ", as uid " + std::to_string(req.suexec->uid) +
+                ", gid " + std::to_string(req.suexec->gid) + ")\n";
+    } else if (req.suexec) {
+      v.text += "  through suEXEC (its wrapper did not tell its document root and lowest ids: it checks them when "
+                "it runs)\n";
+    }
     v.text += "  would run: ";
     for (const auto& a : plan.argv) v.text += a + " ";
     v.text += v.warnings == 0 ? "\n  OK\n" : "\n  OK, with " + std::to_string(v.warnings) + " warning" +

@@ -17,6 +17,7 @@
 #include "glue/script_io.h"
 #include "glue/script_log.h"
 #include "glue/server_config.h"
+#include "glue/suexec_identity.h"
 #include "proc/worker/exec_plan.h"
 #include "proc/shared_stats.h"
 
@@ -55,7 +56,10 @@ ExecRequest BuildExecRequest(request_rec* r, const EffectiveSettings& settings) 
   req.who = WorkerIdentity();
   req.interpreter = InterpreterForPath(settings.interpreters, req.path);
   req.suexec = SuexecTargetFor(r);
-  if (req.suexec) req.suexec_wrapper = SUEXEC_BIN;
+  if (req.suexec) {
+    req.suexec_wrapper = SUEXEC_BIN;
+    req.suexec_limits = WrapperLimitsFor(*req.suexec);
+  }
   return req;
 }
 
@@ -151,14 +155,6 @@ std::vector<std::string> EnvForPage(request_rec* r) {
 
 }  // namespace
 
-std::optional<SuexecTarget> SuexecTargetFor(request_rec* r) {
-  // As mod_cgi (ap_os_create_privileged_process): with the wrapper installed,
-  // an identity from SuexecUserGroup or a ~user UserDir means suEXEC.
-  if (!ap_unixd_config.suexec_enabled) return std::nullopt;
-  const ap_unix_identity_t* id = ap_run_get_suexec_identity(r);
-  if (id == nullptr) return std::nullopt;
-  return SuexecTarget{static_cast<uint32_t>(id->uid), static_cast<uint32_t>(id->gid), id->userdir != 0};
-}
 
 int HandleRequest(request_rec* r) {
   if (!IsCgiHandler(r->handler)) return DECLINED;

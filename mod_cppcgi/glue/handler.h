@@ -4,17 +4,10 @@
 // and the legacy type application/x-httpd-cgi.
 #pragma once
 
-#include <optional>
-
-#include "core/suexec.h"
 #include "glue/httpd_includes.h"
 
 namespace cppcgi {
 
 int HandleRequest(request_rec* r);
-
-// The identity suEXEC runs this request's scripts as (SuexecUserGroup, a
-// ~user UserDir), if the wrapper is installed and one applies.
-std::optional<SuexecTarget> SuexecTargetFor(request_rec* r);
 
 }  // namespace cppcgi

@@ -12,6 +12,7 @@
 #include "glue/server_config.h"
 #include "glue/ssi_exec.h"
 #include "glue/status_handler.h"
+#include "glue/suexec_identity.h"
 
 namespace cppcgi {
 namespace {
@@ -36,6 +37,7 @@ int PostConfig(apr_pool_t* pconf, apr_pool_t* plog, apr_pool_t* ptemp, server_re
     // A start or restart: said once, in the error log (not on the first of the start's two passes).
     if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) LogCompatNotices(s);
     RegisterSsiExec();
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) ReadSuexecSettings(s);
     return StartPool(pconf, plog, ptemp, s);
   });
 }

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "core/suexec_policy.h"
 #include "core/wire.h"
 
 namespace cppcgi {
@@ -22,6 +24,7 @@ struct ModuleState {
   std::string socket_path;       // its socket; empty when none runs
   SharedStats* stats = nullptr;  // null before the first real post_config
   wire::WorkerKey worker_key{};  // what a helper asks of a request (core/wire.h)
+  std::optional<SuexecSettings> suexec_settings;  // the wrapper's, read by httpd's parent
   uint32_t next_dir_slot = 1;    // reset by pre_config
 };
 

@@ -11,6 +11,7 @@
 #include "glue/notice_log.h"
 #include "glue/script_io.h"
 #include "glue/server_config.h"
+#include "glue/suexec_identity.h"
 #include "glue/pool_supervisor.h"
 #include "mod_include.h"
 

@@ -204,6 +204,18 @@ def test_suexec_identity_is_checked_as_the_wrapper_would():
         rc, out = doctor("--suexec", f"nobody:#{nobody.pw_gid}", ok)
         assert rc == 0, out
         assert f"would run: /usr/lib/apache2/suexec {nobody.pw_uid} {nobody.pw_gid} ok.cgi" in out
+        # The wrapper told the doctor (root) its document root and lowest ids.
+        assert f"through suEXEC (under /var/www, as uid {nobody.pw_uid}, gid {nobody.pw_gid})" in out, out
+        outside = tempfile.mkdtemp(prefix="doctor-suexec-")
+        try:
+            os.chmod(outside, 0o755)
+            os.chown(outside, nobody.pw_uid, nobody.pw_gid)
+            away = write(f"{outside}/ok.cgi", "#!/bin/sh\necho\n")
+            os.chown(away, nobody.pw_uid, nobody.pw_gid)
+            rc, out = doctor("--suexec", f"nobody:#{nobody.pw_gid}", away)
+            assert rc == 1 and "CPPCGI0329" in out and "not under the wrapper's document root /var/www" in out, out
+        finally:
+            shutil.rmtree(outside, ignore_errors=True)
         rc, out = doctor("--suexec", f"~nobody:#{nobody.pw_gid}", ok)
         assert rc == 0 and f"suexec ~{nobody.pw_uid} {nobody.pw_gid} ok.cgi" in out, out
         rc, out = doctor("--suexec", f"nobody:#{nobody.pw_gid}", theirs)

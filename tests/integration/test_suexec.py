@@ -240,10 +240,11 @@ def test_symlink_is_refused_even_where_links_are_followed(suexec_server):
     assert "CPPCGI0318: " in srv.log_since(mark) and "suEXEC never runs one" in srv.log_since(mark)
 
 
-@pytest.mark.expect_log("CPPCGI0010", "CPPCGI0019", "CPPCGI0024")
-def test_wrapper_refusal_is_explained(suexec_server):
-    # Outside /var/www: only the wrapper knows its document root. It exits
-    # 114 without a word on stdout; the log says what that means.
+@pytest.mark.expect_log("CPPCGI0329")
+def test_outside_the_wrappers_document_root_is_refused_first(suexec_server):
+    # Outside /var/www: the wrapper would exit 114 without a word. Its
+    # document root was asked of it at startup (suexec -V): one line, before
+    # anything runs, names the directory and the root.
     srv = suexec_server
     path = _script(srv.path("outside", "id.sh"), ID_SH)
     mark = srv.log_mark()
@@ -251,8 +252,9 @@ def test_wrapper_refusal_is_explained(suexec_server):
     assert got == 500
     lines = [line for line in srv.log_since(mark).splitlines() if "CPPCGI0" in line]
     assert len(lines) == 1, lines
-    assert "CPPCGI0024: " in lines[0] and path in lines[0], lines[0]
-    assert "not under its document root" in lines[0] and "exit status 114" in lines[0], lines[0]
+    assert "CPPCGI0329: " in lines[0] and path in lines[0], lines[0]
+    assert f"its directory {os.path.realpath(srv.path('outside'))} is not under the wrapper's document root " \
+        f"{os.path.realpath(DOC_ROOT)}; fix: move the script under" in lines[0], lines[0]
 
 
 @pytest.mark.expect_log("CPPCGI0010")
@@ -290,10 +292,10 @@ def test_ssi_exec_cgi_runs_through_suexec_and_exec_cmd_is_refused(suexec_server)
     assert len(lines) == 1 and "CPPCGI0019: " in lines[0] and "suEXEC applies here" in lines[0], lines
 
 
-@pytest.mark.expect_log("CPPCGI0024", "CPPCGI0323")
+@pytest.mark.expect_log("CPPCGI0328", "CPPCGI0323")
 def test_d6_root_or_low_target_is_refused_per_request(suexec_server):
-    # mod_suexec accepts these at config time; the module refuses root itself,
-    # and the wrapper's minimum uid comes back as its exit code, explained.
+    # mod_suexec accepts these at config time; the module refuses root, and a
+    # uid below the wrapper's lowest (asked of it at startup), itself.
     srv = suexec_server
     _script(os.path.join(srv.base, "id.sh"), ID_SH)
     mark = srv.log_mark()
@@ -305,7 +307,9 @@ def test_d6_root_or_low_target_is_refused_per_request(suexec_server):
     status, _, _ = srv.get("/sx/low/id.sh", headers={"Host": "suexec-low.test"})
     assert status == 500
     log = srv.log_since(mark)
-    assert "CPPCGI0024: " in log and "below its minimum uid" in log and "exit status 107" in log, log
+    assert "CPPCGI0328: " in log and f"as uid {LOW.pw_uid}, gid {LOW.pw_gid}, below the lowest its wrapper runs " \
+        "scripts as (uid 100, gid 100)" in log, log
+    assert "CPPCGI0024" not in log  # the wrapper never ran
 
 
 def test_c14_script_of_another_user_cannot_signal_its_helper(suexec_server):

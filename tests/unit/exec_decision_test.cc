@@ -148,6 +148,30 @@ TEST(DecideExec, ThroughSuexecTheWrapperRunsAfterItsChecks) {
   EXPECT_EQ(RefusedWith(DecideExec(req, f)), CheckId::kSuexecWrapperMissing);
 }
 
+// The wrapper's lowest ids and root, when it told them, are checked before
+// the file checks, as the wrapper orders them; a root target keeps its own id.
+TEST(DecideExec, ThroughSuexecTheWrappersLimitsComeFirst) {
+  ExecRequest req = Request("/var/www/site/cgi-bin/x.cgi");
+  req.suexec = SuexecTarget{1000, 1000, false};
+  req.suexec_wrapper = "/usr/lib/apache2/suexec";
+  req.suexec_limits = SuexecLimits{100, 100, "/var/www"};
+  ScriptFacts f = ShebangScript("#!/bin/sh\n");
+  f.wrapper.opened = true;
+  f.real_dir = "/var/www/site/cgi-bin";
+  EXPECT_EQ(std::get<ExecChoice>(DecideExec(req, f)).exec, ExecChoice::Exec::kWrapper);
+  f.real_dir = "/var/www2/site/cgi-bin";
+  f.script.facts.mode = S_IFREG | 0777;  // also writable by all: the root is said first
+  EXPECT_EQ(RefusedWith(DecideExec(req, f)), CheckId::kSuexecOutsideRoot);
+  req.suexec = SuexecTarget{99, 1000, false};
+  EXPECT_EQ(RefusedWith(DecideExec(req, f)), CheckId::kSuexecLowId);
+  f.script.facts.mode = S_IFREG | 0755;
+  req.suexec = SuexecTarget{0, 0, false};
+  EXPECT_EQ(RefusedWith(DecideExec(req, f)), CheckId::kSuexecRootTarget);
+  req.suexec = SuexecTarget{1000, 1000, false};
+  req.suexec_limits.reset();  // not told: left to the wrapper
+  EXPECT_EQ(std::get<ExecChoice>(DecideExec(req, f)).exec, ExecChoice::Exec::kWrapper);
+}
+
 TEST(ListProblems, EveryIndependentProblemOnce) {
   ScriptFacts f = ShebangScript("#!/usr/bin/python3\r\n");
   f.script.facts.mode = S_IFREG | 06757;

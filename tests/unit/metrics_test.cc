@@ -90,10 +90,15 @@ TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
 }
 
 TEST(MetricsTest, EveryCheckIdHasAName) {
-  // CheckId::kNotRegular (300) .. kSuexecWrapperMissing (325)
-  for (size_t i = 0; i <= 25; ++i) EXPECT_FALSE(CheckName(i).empty()) << i;
-  EXPECT_TRUE(CheckName(26).empty());
+  // Every refusal, CheckId::kNotRegular (300) .. kSuexecOutsideRoot (329); the
+  // permission-risk warning (327) refuses nothing.
+  const size_t last = static_cast<size_t>(CheckId::kSuexecOutsideRoot) - 300;
+  const size_t warning = static_cast<size_t>(CheckId::kPermissionRisk) - 300;
+  for (size_t i = 0; i <= last; ++i) EXPECT_EQ(CheckName(i).empty(), i == warning) << i;
+  EXPECT_TRUE(CheckName(last + 1).empty());
+  EXPECT_LT(last, kCheckIds);
   EXPECT_EQ(CheckName(static_cast<size_t>(CheckId::kSuexecOwner) - 300), "suexec_wrong_owner");
+  EXPECT_EQ(CheckName(static_cast<size_t>(CheckId::kNoexecMount) - 300), "noexec_mount");
 }
 
 }  // namespace

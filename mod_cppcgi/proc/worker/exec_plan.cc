@@ -117,6 +117,13 @@ GatheredScript GatherScriptFacts(const ExecRequest& req) {
     return g;
   }
   if (!Describe(dir_fd.get(), &f.dir)) return g;
+  if (req.suexec_limits) {
+    // Where the directory really is, as the wrapper's getcwd() will say.
+    char buf[4096];
+    std::string link = "/proc/self/fd/" + std::to_string(dir_fd.get());
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n > 0 && static_cast<size_t>(n) < sizeof buf) f.real_dir.assign(buf, static_cast<size_t>(n));
+  }
 
   g.script_fd = req.suexec ? OpenScriptForSuexec(dir_fd.get(), base, &f.script)
                            : OpenScript(req, dir_fd.get(), base, &f.script);
