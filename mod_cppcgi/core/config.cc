@@ -65,6 +65,20 @@ CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text,
   return n;
 }
 
+StatusOr<SuexecMode> ParseSuexecMode(std::string_view directive, std::string_view value) {
+  auto is = [&](std::string_view name) {
+    return value.size() == name.size() &&
+           std::equal(value.begin(), value.end(), name.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (is("helpers")) return SuexecMode::kHelpers;
+  if (is("wrapper")) return SuexecMode::kWrapper;
+  return Bad(directive, value,
+             "helpers (scripts of a SuexecUserGroup identity run by helpers that run as it) or wrapper (through "
+             "Apache's suEXEC wrapper, as mod_cgi)");
+}
+
 StatusOr<PermissionMode> ParsePermissionMode(std::string_view directive, std::string_view value) {
   for (PermissionMode m : {PermissionMode::kOn, PermissionMode::kOff, PermissionMode::kWarn, PermissionMode::kStrict}) {
     std::string_view name = PermissionModeName(m);
@@ -102,7 +116,7 @@ StatusOr<std::string> ParseExtension(std::string_view directive, std::string_vie
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
   return {Pick(parent.helpers, child.helpers), Pick(parent.max_scripts_total, child.max_scripts_total),
           Pick(parent.script_log, child.script_log), Pick(parent.script_log_length, child.script_log_length),
-          Pick(parent.script_log_buffer, child.script_log_buffer)};
+          Pick(parent.script_log_buffer, child.script_log_buffer), Pick(parent.suexec_mode, child.suexec_mode)};
 }
 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {

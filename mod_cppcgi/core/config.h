@@ -52,12 +52,20 @@ struct CompatNumber {
 CompatNumber ReadCompatNumber(std::string_view directive, std::string_view text, int64_t read_as, int64_t min,
                               int64_t max);
 
+// CppCgiSuexec: how a script runs as a SuexecUserGroup identity.
+enum class SuexecMode {
+  kWrapper,  // through Apache's setuid suEXEC wrapper, an exec per request
+  kHelpers,  // by helpers that run as that identity, forked for it by httpd's parent
+};
+StatusOr<SuexecMode> ParseSuexecMode(std::string_view directive, std::string_view value);
+
 struct ServerSettings {
   std::optional<int> helpers;             // CppCgiHelpers
   std::optional<int> max_scripts_total;   // CppCgiMaxScriptsTotal
   std::optional<std::string> script_log;  // ScriptLog (absolute: resolved against ServerRoot)
   std::optional<int64_t> script_log_length;  // ScriptLogLength
   std::optional<int> script_log_buffer;   // ScriptLogBuffer
+  std::optional<SuexecMode> suexec_mode;  // CppCgiSuexec
 };
 
 // CppCgiPermissionCheck's value: On, Off, Warn or Strict (any case).

@@ -71,6 +71,7 @@ std::variant<ExecChoice, Refusal> DecideSuexec(const ExecRequest& req, const Scr
         return *r;
     }
   }
+  if (req.suexec_by_helpers) return ExecChoice{ExecChoice::Exec::kByName, {BaseName(path)}, {}};
   if (!f.wrapper.opened) {
     return Refusal{CheckId::kSuexecWrapperMissing, 500,
                    "'" + path + "' should run through suEXEC, but its wrapper '" + req.suexec_wrapper +

@@ -35,6 +35,10 @@ struct ExecRequest {
   // The wrapper's lowest ids and root for this target, when it told them
   // (core/suexec_policy.h); unset, it alone holds the script to them.
   std::optional<SuexecLimits> suexec_limits;
+  // Through suEXEC, by helpers that run as the target (CppCgiSuexec
+  // helpers), not the wrapper: the same checks, then the script is executed
+  // by name in its directory, as the wrapper would.
+  bool suexec_by_helpers = false;
 };
 
 // One file as the worker found it.
@@ -63,8 +67,9 @@ struct ScriptFacts {
 };
 
 struct ExecChoice {
-  enum class Exec { kScript, kInterpreter, kWrapper } exec = Exec::kScript;
-  std::vector<std::string> argv;  // complete: {script}, {interpreter, [arg,] script}, or the wrapper's
+  // kByName: the script's file name in its directory (identity helpers).
+  enum class Exec { kScript, kInterpreter, kWrapper, kByName } exec = Exec::kScript;
+  std::vector<std::string> argv;  // complete: {script}, {interpreter, [arg,] script}, the wrapper's, or {name}
   std::vector<Warning> warnings;  // permission problems let run (to be said once per file)
 };
 

@@ -1,8 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/suexec_policy.h"
 
+#include <algorithm>
+#include <array>
+
 namespace cppcgi {
 namespace {
+
+// The variables the wrapper passes on by name (support/suexec.c's list).
+constexpr std::array<std::string_view, 48> kSafeNames = {
+    "AUTH_TYPE", "CONTENT_LENGTH", "CONTENT_TYPE", "CONTEXT_DOCUMENT_ROOT", "CONTEXT_PREFIX", "DATE_GMT",
+    "DATE_LOCAL", "DOCUMENT_ARGS", "DOCUMENT_NAME", "DOCUMENT_PATH_INFO", "DOCUMENT_ROOT", "DOCUMENT_URI",
+    "GATEWAY_INTERFACE", "HTTPS", "LAST_MODIFIED", "PATH_INFO", "PATH_TRANSLATED", "QUERY_STRING",
+    "QUERY_STRING_UNESCAPED", "REMOTE_ADDR", "REMOTE_HOST", "REMOTE_IDENT", "REMOTE_PORT", "REMOTE_USER",
+    "REDIRECT_ERROR_NOTES", "REDIRECT_HANDLER", "REDIRECT_QUERY_STRING", "REDIRECT_REMOTE_USER",
+    "REDIRECT_SCRIPT_FILENAME", "REDIRECT_STATUS", "REDIRECT_URL", "REQUEST_METHOD", "REQUEST_URI",
+    "REQUEST_SCHEME", "SCRIPT_FILENAME", "SCRIPT_NAME", "SCRIPT_URI", "SCRIPT_URL", "SERVER_ADMIN",
+    "SERVER_NAME", "SERVER_ADDR", "SERVER_PORT", "SERVER_PROTOCOL", "SERVER_SIGNATURE", "SERVER_SOFTWARE",
+    "UNIQUE_ID", "USER_NAME", "TZ"};
+constexpr size_t kMaxEnvironment = 255;  // the wrapper's AP_ENVBUF, less its terminator
+
+bool PassedOn(std::string_view name) {
+  if (name == "HTTP_PROXY") return false;
+  if (name.starts_with("HTTP_") || name.starts_with("SSL_")) return true;
+  return std::find(kSafeNames.begin(), kSafeNames.end(), name) != kSafeNames.end();
+}
 
 std::optional<uint32_t> Number(std::string_view s) {
   if (s.empty() || s.size() > 9) return std::nullopt;
@@ -46,6 +68,8 @@ std::optional<SuexecSettings> ParseSuexecSettings(std::string_view output) {
       known = true;
     } else if (name == "AP_USERDIR_SUFFIX" && !value.empty()) {
       s.userdir_suffix = value;
+    } else if (name == "AP_SAFE_PATH" && !value.empty()) {
+      s.safe_path = value;
     }
   }
   if (!known) return std::nullopt;
@@ -71,6 +95,20 @@ std::optional<Refusal> CheckSuexecLimits(std::string_view path, std::string_view
                    "move the script under " + limits.root + " (suEXEC runs nothing elsewhere)"};
   }
   return std::nullopt;
+}
+
+std::vector<std::string> SuexecEnvironment(const std::vector<std::string>& env, std::string_view safe_path) {
+  std::vector<std::string> out;
+  out.reserve(std::min(env.size() + 1, kMaxEnvironment));
+  out.push_back("PATH=" + std::string(safe_path));
+  for (const std::string& e : env) {
+    if (out.size() >= kMaxEnvironment) break;
+    size_t eq = e.find('=');
+    if (eq == std::string::npos) continue;
+    std::string_view name(e.data(), eq);
+    if (name != "PATH" && PassedOn(name)) out.push_back(e);
+  }
+  return out;
 }
 
 }  // namespace cppcgi

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/script_check.h"
 #include "core/suexec.h"
@@ -22,6 +23,7 @@ struct SuexecSettings {
   uint32_t min_gid = 100;                 // AP_GID_MIN
   std::string doc_root = "/var/www";      // AP_DOC_ROOT
   std::string userdir_suffix = "public_html";  // AP_USERDIR_SUFFIX
+  std::string safe_path = "/usr/local/bin:/usr/bin:/bin";  // AP_SAFE_PATH
 };
 
 // Reads what `suexec -V` prints (` -D AP_DOC_ROOT="/var/www"`, one a line)
@@ -46,5 +48,10 @@ struct SuexecLimits {
 // target is left to CheckSuexecOwnership (CPPCGI0323).
 std::optional<Refusal> CheckSuexecLimits(std::string_view path, std::string_view real_dir,
                                          const SuexecTarget& target, const SuexecLimits& limits);
+
+// The environment as the wrapper passes it on: PATH is the safe path, and of
+// the rest only HTTP_* (but HTTP_PROXY, a client's Proxy: header), SSL_* and
+// the CGI variables on its list are kept, in order, at most 255 in all.
+std::vector<std::string> SuexecEnvironment(const std::vector<std::string>& env, std::string_view safe_path);
 
 }  // namespace cppcgi

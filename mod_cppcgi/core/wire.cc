@@ -91,7 +91,9 @@ Type TypeOf(const Exited&) { return Type::kExited; }
 
 Status PutPayload(Writer& w, const SpawnRequest& req) {
   if (req.path.empty() || req.argv.empty()) return Status{Code::kInvalidArgument, "spawn request needs a path and argv[0]"};
-  for (const auto* s : {&req.path, &req.cwd}) {
+  if (req.exec_name.find('/') != std::string::npos || req.exec_name == "." || req.exec_name == "..")
+    return Status{Code::kInvalidArgument, "the file name to execute has a '/'"};
+  for (const auto* s : {&req.path, &req.cwd, &req.exec_name}) {
     if (HasNul(*s)) return Status{Code::kInvalidArgument, "NUL byte in a path"};
   }
   for (const auto* list : {&req.argv, &req.env}) {
@@ -99,7 +101,7 @@ Status PutPayload(Writer& w, const SpawnRequest& req) {
       if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
     }
   }
-  size_t size = kHeaderSize + 64 + kWorkerKeySize + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
+  size_t size = kHeaderSize + 68 + kWorkerKeySize + req.exec_name.size() + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
                 req.limits.size() * 20;
   for (const auto* list : {&req.argv, &req.env}) {
     for (const auto& s : *list) size += 4 + s.size();
@@ -109,6 +111,7 @@ Status PutPayload(Writer& w, const SpawnRequest& req) {
   Status st;
   if (st = w.PutString(req.path, kMaxPathLength, "script path"); !st.ok()) return st;
   if (st = w.PutString(req.cwd, kMaxPathLength, "working directory"); !st.ok()) return st;
+  if (st = w.PutString(req.exec_name, kMaxNameLength, "file name"); !st.ok()) return st;
   if (st = w.PutList(req.argv, "argv"); !st.ok()) return st;
   if (st = w.PutList(req.env, "environment"); !st.ok()) return st;
   if (req.limits.size() > kMaxLimits) return Status{Code::kTooLarge, "too many resource limits"};
@@ -207,7 +210,7 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
       SpawnRequest req;
       uint32_t nlimits = 0;
       if (!r.GetBytes(req.key.data(), req.key.size()) || !r.GetString(&req.path, kMaxPathLength) ||
-          !r.GetString(&req.cwd, kMaxPathLength) ||
+          !r.GetString(&req.cwd, kMaxPathLength) || !r.GetString(&req.exec_name, kMaxNameLength) ||
           !r.GetList(&req.argv) || !r.GetList(&req.env) || !r.Get(&nlimits) || nlimits > kMaxLimits)
         return Malformed("spawn");
       req.limits.resize(nlimits);
@@ -219,6 +222,9 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
         return Malformed("spawn");
       if (req.path.empty() || req.path[0] != '/' || req.argv.empty()) return Malformed("spawn");
       if (HasNul(req.path) || HasNul(req.cwd)) return Malformed("spawn");
+      if (req.exec_name.find('/') != std::string::npos || HasNul(req.exec_name) || req.exec_name == "." ||
+          req.exec_name == "..")
+        return Malformed("spawn");
       for (const auto* list : {&req.argv, &req.env}) {
         for (const auto& s : *list) {
           if (HasNul(s)) return Malformed("spawn");

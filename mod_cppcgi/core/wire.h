@@ -28,6 +28,7 @@ inline constexpr uint16_t kVersion = 3;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxPayload = 4u << 20;       // whole frame payload
 inline constexpr size_t kMaxPathLength = 4096;        // PATH_MAX
+inline constexpr size_t kMaxNameLength = 255;         // NAME_MAX
 inline constexpr size_t kMaxStringLength = 128u << 10;  // MAX_ARG_STRLEN on Linux
 inline constexpr size_t kMaxListEntries = 8192;       // argv or env entries
 inline constexpr int kFdsPerSpawn = 4;                // stdin, stdout, stderr, the file to execute
@@ -64,6 +65,12 @@ bool SameKey(const WorkerKey& a, const WorkerKey& b);
 struct SpawnRequest {
   WorkerKey key{};                // the server's worker key
   std::string path;               // program to execute (absolute)
+  // Empty: the passed file is executed as is. Else the passed file is the
+  // script's directory, which becomes the working directory, and this name
+  // in it is executed, never through a symbolic link (as the suEXEC
+  // wrapper executes a script: a #! script whose owner alone may read it
+  // runs too, and its interpreter gets this name). No '/'.
+  std::string exec_name;
   std::string cwd;                // working directory for the script
   std::vector<std::string> argv;  // argv[0] first
   std::vector<std::string> env;   // "NAME=value"

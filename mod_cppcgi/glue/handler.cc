@@ -59,6 +59,8 @@ ExecRequest BuildExecRequest(request_rec* r, const EffectiveSettings& settings) 
   if (req.suexec) {
     req.suexec_wrapper = SUEXEC_BIN;
     req.suexec_limits = WrapperLimitsFor(*req.suexec);
+    // CppCgiSuexec helpers, and the identity has its own (else: the wrapper).
+    req.suexec_by_helpers = !IdentitySocketFor(*req.suexec).empty();
   }
   return req;
 }
@@ -218,12 +220,15 @@ int HandleRequest(request_rec* r) {
     // De-chunked here: the script gets a plain body of this length (RFC 3875 §4.1.2).
     spawn.env.push_back("CONTENT_LENGTH=" + std::to_string(body.length));
   }
+  spawn.exec_name = std::move(plan.exec_name);
+  // As the wrapper would pass it on (core/suexec_policy.h).
+  if (exec_request.suexec_by_helpers) spawn.env = SuexecEnvironment(spawn.env, SuexecSafePath());
   ScriptRunOptions options;
-  options.socket_path = PoolSocketPath();
+  options.socket_path = exec_request.suexec_by_helpers ? IdentitySocketFor(*exec_request.suexec) : PoolSocketPath();
   options.idle_timeout_ms = settings.idle_timeout_ms;
   options.max_run_time_ms = settings.max_run_time_ms;
   options.nph = IsNph(r->filename);
-  options.suexec = exec_request.suexec.has_value();
+  options.suexec = exec_request.suexec.has_value() && !exec_request.suexec_by_helpers;  // the wrapper runs
   options.stderr_limit = settings.stderr_limit;
   options.keep_body_bytes = ScriptLogBodyBytes(settings.script_log);
   options.keep_output_bytes = ScriptLogOutputBytes(settings.script_log);

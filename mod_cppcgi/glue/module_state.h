@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "core/suexec_policy.h"
@@ -25,6 +28,10 @@ struct ModuleState {
   SharedStats* stats = nullptr;  // null before the first real post_config
   wire::WorkerKey worker_key{};  // what a helper asks of a request (core/wire.h)
   std::optional<SuexecSettings> suexec_settings;  // the wrapper's, read by httpd's parent
+  // CppCgiSuexec helpers: this generation's identity pools, and the socket
+  // of each identity's (uid, gid).
+  std::vector<Pool*> identity_pools;
+  std::map<std::pair<uint32_t, uint32_t>, std::string> identity_sockets;
   uint32_t next_dir_slot = 1;    // reset by pre_config
 };
 

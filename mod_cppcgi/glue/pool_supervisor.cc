@@ -23,6 +23,7 @@
 #include "glue/module_state.h"
 #include "glue/notice_log.h"
 #include "glue/server_config.h"
+#include "glue/suexec_identity.h"
 #include "proc/cpu_budget.h"
 #include "proc/helper/helper_main.h"
 #include "proc/helper/kill_capability.h"
@@ -49,6 +50,12 @@ struct Pool {
   bool ended = false;
   ScriptCounters* counters = nullptr;  // shared with this generation's helpers
   std::vector<Slot*> slots;
+  // An identity pool (CppCgiSuexec helpers): its helpers run as this
+  // SuexecUserGroup identity instead of User, and run its scripts.
+  bool identity = false;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string user;  // the identity's user name, for its supplementary groups ("" : none)
 };
 
 struct Slot {
@@ -61,6 +68,9 @@ namespace {
 
 constexpr const char* kRetainedKey = "mod_cppcgi-retained";
 constexpr int kMaxDraining = 1024;
+// Helpers per SuexecUserGroup identity: each runs any number of scripts at
+// once; one keeps an idle site cheap (its memory: README, suEXEC).
+constexpr int kIdentityHelpers = 1;
 
 // State that outlives a generation (httpd may unload and reload this .so on
 // restart, so statics do not survive): the generation counter, and helpers
@@ -77,6 +87,7 @@ struct Retained {
   unsigned generation;
   int draining_count;
   pid_t draining[kMaxDraining];
+  uid_t draining_uid[kMaxDraining];  // whom each one's scripts run as
 };
 
 
@@ -106,11 +117,14 @@ void LogFromHelper(HelperLogLevel level, std::string_view msg) {
                static_cast<long>(getpid()), static_cast<int>(msg.size()), msg.data());
 }
 
-// suEXEC can run a script here: its wrapper is installed (httpd checked it)
-// and a module that names identities for it is loaded.
-bool SuexecInUse() {
-  return ap_unixd_config.suexec_enabled &&
-         (ap_find_linked_module("mod_suexec.c") != nullptr || ap_find_linked_module("mod_userdir.c") != nullptr);
+// The suEXEC wrapper can run a script here: it is installed (httpd checked
+// it), and a ~user UserDir (mod_userdir) or, unless identity helpers run
+// them (CppCgiSuexec helpers), a SuexecUserGroup (mod_suexec) names
+// identities for it.
+bool WrapperMayRun() {
+  if (!ap_unixd_config.suexec_enabled) return false;
+  if (ap_find_linked_module("mod_userdir.c") != nullptr) return true;
+  return ap_find_linked_module("mod_suexec.c") != nullptr && !IdentityHelpersConfigured(ap_server_conf);
 }
 
 // Closes every fd except the ones in `keep`.
@@ -163,9 +177,21 @@ void CloseAllExcept(const std::vector<int>& keep) {
 
   // suEXEC scripts run as other users: the helper keeps CAP_KILL (only) to
   // be able to end them (kill_capability.h).
-  bool keep_kill = geteuid() == 0 && SuexecInUse();
+  bool keep_kill = geteuid() == 0 && !pool->identity && WrapperMayRun();
   if (keep_kill) (void)KeepCapabilitiesAcrossSetuid();
-  if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
+  if (pool->identity && geteuid() == 0) {
+    // As the suEXEC wrapper: the group, the user's supplementary groups, then the user.
+    bool groups = pool->user.empty() ? ::setgroups(0, nullptr) == 0
+                                     : ::initgroups(pool->user.c_str(), static_cast<gid_t>(pool->gid)) == 0;
+    if (!groups || ::setgid(static_cast<gid_t>(pool->gid)) != 0 || ::setuid(static_cast<uid_t>(pool->uid)) != 0) {
+      int err = errno;
+      LogNotice(ap_server_conf, Notice::kHelperSetupFailed,
+                "identity helper could not switch to uid " + std::to_string(pool->uid) + ", gid " +
+                    std::to_string(pool->gid) + (pool->user.empty() ? "" : " (" + pool->user + ")"),
+                err);
+      _exit(kHelperStartupError);
+    }
+  } else if (geteuid() == 0 && ap_unixd_setup_child() != 0) {
     int err = errno;
     LogNotice(ap_server_conf, Notice::kHelperSetupFailed,
               std::string("helper could not switch to User ") +
@@ -193,6 +219,7 @@ void CloseAllExcept(const std::vector<int>& keep) {
   options.listen_fd = listen_fd;
   options.lifeline_fd = lifeline;
   options.worker_key = State().worker_key;
+  options.peer_uid = ap_unixd_config.user_id;  // httpd's workers, whoever the helper runs as
   options.log = LogFromHelper;
   options.counters = pool->counters;
   options.stats = State().stats;
@@ -206,8 +233,7 @@ void MaintainHelper(int reason, void* data, int status);
 // their cap counts. The table is written by processes running as User, so
 // this root process only signals processes that run as User themselves:
 // nothing a compromised worker could not signal on its own.
-void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
-  uid_t user = ap_unixd_config.user_id;
+void EndOrphanedScripts(pid_t helper, ScriptCounters* counters, uid_t user) {
   int n = ForgetHelper(State().stats, helper, [&](pid_t pid, uint32_t dir_slot) {
     Release(counters, dir_slot);
     if (pid <= 1 || !RunsAs(pid, user)) return;
@@ -225,7 +251,7 @@ void EndOrphanedScripts(pid_t helper, ScriptCounters* counters) {
 
 // The gauge counts this generation's helpers (not draining ones).
 void UpdateHelpersAlive(const Pool* pool) {
-  if (State().stats == nullptr) return;
+  if (State().stats == nullptr || pool->identity) return;
   uint32_t alive = 0;
   for (const Slot* slot : pool->slots) alive += slot->proc.pid > 0 ? 1 : 0;
   State().stats->helpers_alive.store(pool->ended ? 0 : alive, std::memory_order_relaxed);
@@ -257,7 +283,7 @@ void MaintainHelper(int reason, void* data, int status) {
       pid_t dead = slot->proc.pid;
       slot->proc.pid = 0;  // nothing left to signal in this slot
       UpdateHelpersAlive(pool);
-      EndOrphanedScripts(dead, pool->counters);
+      EndOrphanedScripts(dead, pool->counters, pool->identity ? pool->uid : ap_unixd_config.user_id);
       if (pool->ended || MpmStopping()) return;
       if (reason == APR_OC_REASON_DEATH && HelperExitedWith(status, kHelperStartupError)) {
         LogNotice(pool->server, Notice::kHelperStartFailed,
@@ -298,13 +324,16 @@ void MaintainDraining(int reason, void* data, int /*status*/) {
   if (reason != APR_OC_REASON_DEATH && reason != APR_OC_REASON_LOST) return;
   auto* proc = static_cast<apr_proc_t*>(data);
   apr_proc_other_child_unregister(data);
-  EndOrphanedScripts(proc->pid, nullptr);  // its generation's cap counters are gone
   Retained* d = GetRetained();
-  for (int i = 0; i < d->draining_count; ++i) {
-    if (d->draining[i] == proc->pid) {
-      d->draining[i] = d->draining[--d->draining_count];
-      break;
-    }
+  int i = 0;
+  while (i < d->draining_count && d->draining[i] != proc->pid) ++i;
+  bool listed = i < d->draining_count;
+  // Its generation's cap counters are gone.
+  EndOrphanedScripts(proc->pid, nullptr, listed ? d->draining_uid[i] : ap_unixd_config.user_id);
+  if (listed) {
+    --d->draining_count;
+    d->draining[i] = d->draining[d->draining_count];
+    d->draining_uid[i] = d->draining_uid[d->draining_count];
   }
 }
 
@@ -314,7 +343,9 @@ void AdoptDrainingHelpers(apr_pool_t* pconf) {
     pid_t pid = d->draining[i];
     // A helper that already exited is a zombie until httpd reaps it: still adopted.
     if (::kill(pid, 0) != 0 && errno == ESRCH) {
-      d->draining[i] = d->draining[--d->draining_count];
+      --d->draining_count;
+      d->draining[i] = d->draining[d->draining_count];
+      d->draining_uid[i] = d->draining_uid[d->draining_count];
       continue;
     }
     auto* proc = static_cast<apr_proc_t*>(apr_pcalloc(pconf, sizeof(apr_proc_t)));
@@ -338,6 +369,7 @@ apr_status_t EndGeneration(void* data) {
     if (exiting) {
       ::kill(pid, SIGTERM);  // end their scripts and exit
     } else if (d->draining_count < kMaxDraining) {
+      d->draining_uid[d->draining_count] = pool->identity ? pool->uid : ap_unixd_config.user_id;
       d->draining[d->draining_count++] = pid;  // they finish in-flight scripts, then exit
     }
   }
@@ -350,6 +382,8 @@ apr_status_t EndGeneration(void* data) {
   if (State().pool == pool) {
     State().pool = nullptr;
     State().socket_path.clear();
+    State().identity_pools.clear();
+    State().identity_sockets.clear();
   }
   return APR_SUCCESS;
 }
@@ -381,6 +415,42 @@ StatusOr<UniqueFd> Listen(const std::string& path) {
   return fd;
 }
 
+// A pool of this generation, with its socket and lifeline, and no helper yet.
+StatusOr<Pool*> NewPool(apr_pool_t* pconf, server_rec* s, const std::string& socket_name) {
+  auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
+  new (pool) Pool();
+  apr_pool_cleanup_register(pconf, pool, [](void* p) -> apr_status_t { static_cast<Pool*>(p)->~Pool(); return APR_SUCCESS; },
+                            apr_pool_cleanup_null);
+  pool->pconf = pconf;
+  pool->server = s;
+  pool->parent_pid = getpid();
+  pool->socket_path = ap_runtime_dir_relative(pconf, socket_name.c_str());
+  auto listen_fd = Listen(pool->socket_path);
+  if (!listen_fd.ok()) return listen_fd.status();
+  pool->listen_fd = std::move(*listen_fd);
+  auto lifeline = MakePipe();
+  if (!lifeline.ok()) return lifeline.status();
+  auto counters = MapScriptCounters();
+  if (!counters.ok()) return counters.status();
+  pool->counters = *counters;
+  pool->lifeline_read = std::move(lifeline->first);
+  pool->lifeline_write = std::move(lifeline->second);
+  // Registered after the destructor cleanup, so it runs first.
+  apr_pool_cleanup_register(pconf, pool, EndGeneration, apr_pool_cleanup_null);
+  return pool;
+}
+
+Status ForkHelpers(Pool* pool, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto* slot = static_cast<Slot*>(apr_pcalloc(pool->pconf, sizeof(Slot)));
+    slot->pool = pool;
+    slot->index = i;
+    pool->slots.push_back(slot);
+    if (!ForkHelper(slot)) return Status::System("fork", errno);
+  }
+  return Status::Ok();
+}
+
 int Fail(server_rec* s, const Status& st) {
   LogNotice(s, Notice::kPoolStartFailed, "mod_cppcgi could not start its helper pool: " + st.ToString());
   return HTTP_INTERNAL_SERVER_ERROR;
@@ -394,7 +464,7 @@ const wire::WorkerKey& PoolWorkerKey() { return State().worker_key; }
 
 SharedStats* PoolStats() { return State().stats; }
 
-int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
+int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) {
   // The first configuration pass at startup only checks the config.
   if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) return OK;
 
@@ -414,46 +484,40 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   }
   State().worker_key = retained->worker_key;  // inherited by the workers and the helpers
   unsigned generation = ++retained->generation;
-  auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
-  new (pool) Pool();
-  apr_pool_cleanup_register(pconf, pool, [](void* p) -> apr_status_t { static_cast<Pool*>(p)->~Pool(); return APR_SUCCESS; },
-                            apr_pool_cleanup_null);
-  pool->pconf = pconf;
-  pool->server = s;
-  pool->parent_pid = getpid();
+  State().identity_pools.clear();
+  State().identity_sockets.clear();
   // One path for every generation: a worker of the old generation that is
   // still serving a request after a graceful restart reaches the new helpers
   // (ConnectUnix retries across the moment between unlink and bind).
   std::string name = "cppcgi." + std::to_string(getpid()) + ".sock";
-  pool->socket_path = ap_runtime_dir_relative(pconf, name.c_str());
-
-  auto listen_fd = Listen(pool->socket_path);
-  if (!listen_fd.ok()) return Fail(s, listen_fd.status());
-  pool->listen_fd = std::move(*listen_fd);
-  auto lifeline = MakePipe();
-  if (!lifeline.ok()) return Fail(s, lifeline.status());
-  auto counters = MapScriptCounters();
-  if (!counters.ok()) return Fail(s, counters.status());
-  pool->counters = *counters;
-  pool->lifeline_read = std::move(lifeline->first);
-  pool->lifeline_write = std::move(lifeline->second);
-  // Registered after the destructor cleanup, so it runs first.
-  apr_pool_cleanup_register(pconf, pool, EndGeneration, apr_pool_cleanup_null);
-
+  auto pool = NewPool(pconf, s, name);
+  if (!pool.ok()) return Fail(s, pool.status());
   const ServerSettings& settings = GetServerConfig(s)->settings;
   int helpers = settings.helpers.value_or(DefaultHelperCount(CpusThisProcessMayUse()));
-  for (int i = 0; i < helpers; ++i) {
-    auto* slot = static_cast<Slot*>(apr_pcalloc(pconf, sizeof(Slot)));
-    slot->pool = pool;
-    slot->index = i;
-    pool->slots.push_back(slot);
-    if (!ForkHelper(slot)) return Fail(s, Status::System("fork", errno));
-  }
-  State().pool = pool;
-  State().socket_path = pool->socket_path;
+  if (Status st = ForkHelpers(*pool, helpers); !st.ok()) return Fail(s, st);
+  State().pool = *pool;
+  State().socket_path = (*pool)->socket_path;
   ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                CPPCGI_POOL_STARTED "mod_cppcgi %s, generation %u: started %d helpers on %s", kVersion, generation,
-               helpers, pool->socket_path.c_str());
+               helpers, (*pool)->socket_path.c_str());
+  if (IdentityHelpersConfigured(s) && ap_unixd_config.suexec_enabled && geteuid() == 0) {
+    for (const IdentityName& id : ConfiguredIdentities(s, ptemp)) {
+      std::string id_name = "cppcgi." + std::to_string(getpid()) + "." + std::to_string(id.uid) + "." +
+                            std::to_string(id.gid) + ".sock";
+      auto id_pool = NewPool(pconf, s, id_name);
+      if (!id_pool.ok()) return Fail(s, id_pool.status());
+      (*id_pool)->identity = true;
+      (*id_pool)->uid = id.uid;
+      (*id_pool)->gid = id.gid;
+      (*id_pool)->user = id.user;
+      if (Status st = ForkHelpers(*id_pool, kIdentityHelpers); !st.ok()) return Fail(s, st);
+      State().identity_pools.push_back(*id_pool);
+      State().identity_sockets[{id.uid, id.gid}] = (*id_pool)->socket_path;
+      ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
+                   CPPCGI_POOL_STARTED "identity helper for uid %u, gid %u (%s) started on %s", id.uid, id.gid,
+                   id.user.c_str(), (*id_pool)->socket_path.c_str());
+    }
+  }
   return OK;
 }
 
@@ -461,10 +525,14 @@ void ForgetPoolInChild(apr_pool_t*, server_rec*) {
   if (State().pool == nullptr) return;
   // Only httpd's parent may hold the lifeline's write end, or helpers would
   // never see it close; workers connect by path and need no listening fd.
-  State().pool->lifeline_write.reset();
-  State().pool->lifeline_read.reset();
-  State().pool->listen_fd.reset();
-  State().pool->parent_pid = 0;  // EndGeneration never acts in a child
+  std::vector<Pool*> pools = State().identity_pools;
+  pools.push_back(State().pool);
+  for (Pool* pool : pools) {
+    pool->lifeline_write.reset();
+    pool->lifeline_read.reset();
+    pool->listen_fd.reset();
+    pool->parent_pid = 0;  // EndGeneration never acts in a child
+  }
 }
 
 }  // namespace cppcgi

@@ -38,6 +38,14 @@ const char* SetHelpers(cmd_parms* cmd, void* /*dir*/, const char* arg) {
   return nullptr;
 }
 
+const char* SetSuexecMode(cmd_parms* cmd, void* /*dir*/, const char* arg) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  auto mode = ParseSuexecMode(cmd->cmd->name, arg);
+  if (!mode.ok()) return Error(cmd, mode.status());
+  GetServerConfig(cmd->server)->settings.suexec_mode = *mode;
+  return nullptr;
+}
+
 DirSettings& Dir(void* dir) { return static_cast<DirConfig*>(dir)->settings; }
 
 // httpd's time syntax, read by httpd itself: what mod_cgi and mod_cgid read
@@ -208,6 +216,8 @@ const char* AcceptIgnored(cmd_parms* cmd, void* /*dir*/, const char* /*arg*/) {
 const command_rec kDirectives[] = {
     AP_INIT_TAKE1("CppCgiHelpers", AsCmdFunc(SetHelpers), nullptr, RSRC_CONF,
                   "Number of pre-forked helper processes that start scripts (1-64; default: one per CPU, at least 2)"),
+    AP_INIT_TAKE1("CppCgiSuexec", AsCmdFunc(SetSuexecMode), nullptr, RSRC_CONF,
+                  "helpers or wrapper: how scripts run as a SuexecUserGroup identity (default: wrapper)"),
     AP_INIT_TAKE1("CppCgiIdleTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Longest silence from a script before it is ended (default: the Timeout directive)"),
     AP_INIT_TAKE1("CGIScriptTimeout", AsCmdFunc(SetCompatTimeout), nullptr, RSRC_CONF | ACCESS_CONF,

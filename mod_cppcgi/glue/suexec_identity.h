@@ -6,6 +6,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "core/suexec.h"
 #include "core/suexec_policy.h"
@@ -19,6 +21,28 @@ std::optional<SuexecTarget> SuexecTargetFor(request_rec* r);
 
 // post_config: asks the wrapper for its settings (when suEXEC is enabled).
 void ReadSuexecSettings(server_rec* s);
+
+// CppCgiSuexec helpers is set (in the main server's configuration).
+bool IdentityHelpersConfigured(const server_rec* s);
+
+// An identity the configuration names with SuexecUserGroup.
+struct IdentityName {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::string user;  // its name, "" if it has none
+};
+
+// post_config: every SuexecUserGroup identity of the main server and the
+// virtual hosts, and of their <Directory> and <Location> sections, once
+// each; not root's (never run), nor one below the wrapper's lowest ids.
+std::vector<IdentityName> ConfiguredIdentities(server_rec* s, apr_pool_t* ptemp);
+
+// The socket of the identity helpers for `target` (a SuexecUserGroup
+// identity, not ~user); empty when there are none.
+const std::string& IdentitySocketFor(const SuexecTarget& target);
+
+// The PATH the wrapper gives scripts (AP_SAFE_PATH): its own, when read.
+std::string SuexecSafePath();
 
 // The wrapper's limits for `target`, when its settings were read.
 std::optional<SuexecLimits> WrapperLimitsFor(const SuexecTarget& target);

@@ -696,7 +696,7 @@ def s(b):
     return struct.pack("<I", len(b)) + b
 def lst(items):
     return struct.pack("<I", len(items)) + b"".join(s(x) for x in items)
-payload = (bytes(32) + s(b"/bin/sh") + s(b"/") + lst([b"/bin/sh", b"-c", b"touch %(marker)s"]) +
+payload = (bytes(32) + s(b"/bin/sh") + s(b"/") + s(b"") + lst([b"/bin/sh", b"-c", b"touch %(marker)s"]) +
            lst([b"PATH=/usr/bin:/bin"]) + struct.pack("<IIII", 0, 0, 0, 0) + s(b"GET /x") + s(b"127.0.0.1"))
 frame = struct.pack("<IHHI", 0x47435043, 3, 1, len(payload)) + payload
 c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

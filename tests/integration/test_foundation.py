@@ -309,6 +309,11 @@ def test_loading_mod_cgi_or_cgid_too_is_refused(server, first, other):
     ("<Directory /tmp>\nCppCgiHelpers 4\n</Directory>", "CppCgiHelpers not allowed in <Directory> context"),
     ("<VirtualHost 127.0.0.1:1>\nCppCgiHelpers 4\n</VirtualHost>",
      "CppCgiHelpers cannot occur within <VirtualHost> section"),
+    ("CppCgiSuexec setuid", "CppCgiSuexec: 'setuid' is not accepted; expected helpers (scripts of a SuexecUserGroup "
+                            "identity run by helpers that run as it) or wrapper (through Apache's suEXEC wrapper, as "
+                            "mod_cgi)"),
+    ("<VirtualHost 127.0.0.1:1>\nCppCgiSuexec helpers\n</VirtualHost>",
+     "CppCgiSuexec cannot occur within <VirtualHost> section"),
 ])
 def test_bad_directive_values_are_refused_at_config_test(server, line, needle):
     rc, out = server.config_test(server.config_text() + line + "\n")

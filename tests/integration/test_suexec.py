@@ -3,7 +3,7 @@
 mod_suexec's SuexecUserGroup in a virtual host, scripts run as that user,
 exactly as under mod_cgi. mod_cppcgi runs the wrapper's checks first, so a
 refusal names its cause in one error-log line; what only the wrapper knows
-(its document root) comes back as its exit code, which the log explains;
+(its document root, lowest ids) is asked of it at startup and checked first;
 and a silent script running as the other user is still ended on timeout
 (the helpers keep CAP_KILL, and only that)."""
 

@@ -68,6 +68,14 @@ TEST(ConfigTest, CompatNumbersAreReadAsModCgiReadsThem) {
   EXPECT_EQ(ReadCompatNumber("ScriptLogBuffer", "lots", 0, 0, 16777216).value, 0);
 }
 
+TEST(ConfigTest, SuexecModeIsHelpersOrWrapper) {
+  EXPECT_EQ(*ParseSuexecMode("CppCgiSuexec", "helpers"), SuexecMode::kHelpers);
+  EXPECT_EQ(*ParseSuexecMode("CppCgiSuexec", "Wrapper"), SuexecMode::kWrapper);
+  auto bad = ParseSuexecMode("CppCgiSuexec", "on");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("CppCgiSuexec: 'on' is not accepted; expected helpers"), std::string::npos);
+}
+
 TEST(ConfigTest, MergeChildWinsUnsetInherits) {
   struct Case {
     std::optional<int64_t> parent, child, expected;

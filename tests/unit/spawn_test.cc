@@ -130,3 +130,52 @@ TEST(SpawnScriptTest, RefusesStdioNumbersAsScriptFds) {
 
 }  // namespace
 }  // namespace cppcgi
+
+namespace cppcgi {
+namespace {
+
+// By name (what identity helpers do, as the suEXEC wrapper does): the passed
+// fd is the script's directory, which becomes the working directory; the
+// kernel reads the #! line, the interpreter gets the bare name, and a
+// symbolic link in its place is not followed.
+TEST(SpawnScriptTest, ByNameInThePassedDirectory) {
+  char tmpl[] = "/tmp/cppcgi-byname-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string script = dir + "/x.cgi";
+  FILE* f = std::fopen(script.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("#!/bin/sh\necho \"$0 $(pwd)\"\n", f);
+  std::fclose(f);
+  ASSERT_EQ(::chmod(script.c_str(), 0700), 0);
+  ASSERT_EQ(::symlink("x.cgi", (dir + "/link.cgi").c_str()), 0);
+  UniqueFd dir_fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir_fd.valid());
+  auto run = [&](const std::string& name, std::string* output) -> StatusOr<int> {
+    auto in = MakePipe(), out = MakePipe(), err = MakePipe();
+    wire::SpawnRequest req = Request({name});
+    req.path = dir + "/" + name;
+    req.cwd = "/";  // ignored: the directory passed is where it runs
+    req.exec_name = name;
+    auto pid = SpawnScript(req, SpawnFds{in->first.get(), out->second.get(), err->second.get(), dir_fd.get()});
+    if (!pid.ok()) return pid.status();
+    out->second.reset();
+    *output = ReadAll(out->first.get());
+    return Wait(*pid);
+  };
+  std::string output;
+  auto status = run("x.cgi", &output);
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_EQ(output, "x.cgi " + dir + "\n");
+  auto link = run("link.cgi", &output);  // refused before the clone: not a regular file
+  EXPECT_FALSE(link.ok());
+  auto missing = run("none.cgi", &output);
+  EXPECT_FALSE(missing.ok());
+  ::unlink((dir + "/link.cgi").c_str());
+  ::unlink(script.c_str());
+  ::rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace cppcgi

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "proc/suexec_wrapper.h"
 
@@ -62,6 +63,19 @@ TEST(SuexecLimits, IdsAndRootByWholeComponents) {
                                    SuexecLimits{100, 100, "/home/ann/public_html"});
   ASSERT_TRUE(userdir.has_value());
   EXPECT_NE(userdir->problem.find("the user's UserDir /home/ann/public_html"), std::string::npos);
+}
+
+TEST(SuexecEnvironment, WhatTheWrapperPassesOn) {
+  std::vector<std::string> env = {"PATH=/home/x/bin",      "HTTP_HOST=a",      "HTTP_PROXY=evil:1",
+                                  "SSL_CIPHER=x",          "QUERY_STRING=q=1", "LD_PRELOAD=/tmp/x.so",
+                                  "MY_APP_CONFIG=/etc/a",  "SCRIPT_NAME=/x",   "REMOTE_ADDRESS=no",
+                                  "TZ=UTC"};
+  EXPECT_EQ(SuexecEnvironment(env, "/usr/bin:/bin"),
+            (std::vector<std::string>{"PATH=/usr/bin:/bin", "HTTP_HOST=a", "SSL_CIPHER=x", "QUERY_STRING=q=1",
+                                      "SCRIPT_NAME=/x", "TZ=UTC"}));
+  std::vector<std::string> many(400, "HTTP_X=1");
+  EXPECT_EQ(SuexecEnvironment(many, "/bin").size(), 255u);
+  EXPECT_EQ(ParseSuexecSettings(kDebian)->safe_path, "/usr/local/bin:/usr/bin:/bin");
 }
 
 // The wrapper is asked as a program: a stand-in that answers on stderr, as it does.

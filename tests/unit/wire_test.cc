@@ -31,6 +31,20 @@ TEST(WireTest, SpawnRequestRoundTrips) {
   EXPECT_EQ(r.key, Sample().key);
 }
 
+TEST(WireTest, AFileNameToExecuteIsAPlainName) {
+  SpawnRequest r = Sample();
+  r.exec_name = "hello.py";
+  auto msg = Decode(*Encode(r));
+  ASSERT_TRUE(msg.ok()) << msg.status().ToString();
+  EXPECT_EQ(std::get<SpawnRequest>(*msg).exec_name, "hello.py");
+  for (const char* bad : {"a/b", "..", ".", "/x"}) {
+    r.exec_name = bad;
+    EXPECT_FALSE(Encode(r).ok()) << bad;
+  }
+  r.exec_name = std::string(256, 'x');
+  EXPECT_FALSE(Encode(r).ok());
+}
+
 TEST(WireTest, KeysCompareWhole) {
   WorkerKey a = Sample().key, b = a;
   EXPECT_TRUE(SameKey(a, b));

@@ -78,6 +78,7 @@ class Helper {
   int Run();
 
  private:
+  uid_t PeerUid() const { return opt_.peer_uid == static_cast<uid_t>(-1) ? geteuid() : opt_.peer_uid; }
   void Log(HelperLogLevel level, const std::string& msg) {
     if (opt_.log) opt_.log(level, msg);
   }
@@ -158,7 +159,7 @@ void Helper::AcceptAll() {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-        (cred.uid != geteuid() && cred.uid != 0)) {
+        (cred.uid != PeerUid() && cred.uid != 0)) {
       Log(HelperLogLevel::kWarning, WithFix(Notice::kHelperRefusedPeer, "refused a connection from uid " + std::to_string(cred.uid)));
       continue;
     }

@@ -9,6 +9,8 @@
 // exits with kHelperRetired (a worker got a malformed answer from it).
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string_view>
 
@@ -42,6 +44,9 @@ struct HelperOptions {
   // Only a spawn request that carries it is served: one from httpd's workers
   // (a script running as User can reach the socket, but does not know it).
   wire::WorkerKey worker_key{};
+  // The uid httpd's workers run as, who may connect (and root); -1: this
+  // process's own (a helper that runs as User).
+  uid_t peer_uid = static_cast<uid_t>(-1);
   int kill_grace_ms = 3000;  // SIGTERM to SIGKILL for an abandoned script's group
   // Workers keep their connection between requests (idle_connection.h); past
   // this many connections, one is closed after its exit report instead.

@@ -50,6 +50,7 @@ struct ChildArgs {
   int max_fd;  // the highest of the four fds below
   SpawnFds fds;
   const char* cwd;
+  const char* exec_name;  // null: exec fds.exec_fd itself; else this name in that directory
   char* const* argv;
   char* const* envp;
   const std::pair<int, rlimit>* limits;
@@ -93,7 +94,11 @@ int ChildMain(void* arg) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (dup2(a->fds.stdin_fd, 0) < 0 || dup2(a->fds.stdout_fd, 1) < 0 || dup2(a->fds.stderr_fd, 2) < 0)
     ChildFailed(a, kStageDup);
-  if (a->cwd != nullptr && chdir(a->cwd) != 0) ChildFailed(a, kStageChdir);
+  if (a->exec_name != nullptr) {
+    if (fchdir(a->fds.exec_fd) != 0) ChildFailed(a, kStageChdir);  // the directory that was checked
+  } else if (a->cwd != nullptr && chdir(a->cwd) != 0) {
+    ChildFailed(a, kStageChdir);
+  }
   for (size_t i = 0; i < a->limit_count; ++i) {
     if (setrlimit(static_cast<__rlimit_resource_t>(a->limits[i].first), &a->limits[i].second) != 0)
       ChildFailed(a, kStageLimit);
@@ -102,7 +107,13 @@ int ChildMain(void* arg) {
   // stays usable until execveat() itself has opened it.
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   sigprocmask(SIG_SETMASK, &a->empty, nullptr);
-  syscall(SYS_execveat, a->fds.exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
+  if (a->exec_name != nullptr) {
+    // Relative to the working directory (not to the fd, which would hand a
+    // #! interpreter a /dev/fd path that is closed by then).
+    syscall(SYS_execveat, AT_FDCWD, a->exec_name, a->argv, a->envp, AT_SYMLINK_NOFOLLOW);
+  } else {
+    syscall(SYS_execveat, a->fds.exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
+  }
   ChildFailed(a, kStageExec);
 }
 
@@ -141,7 +152,15 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, con
   }
   // Defence in depth: the worker checked it; it must still be a regular file.
   struct stat st;
-  if (::fstat(fds.exec_fd, &st) != 0 || !S_ISREG(st.st_mode))
+  bool by_name = !request.exec_name.empty();
+  if (by_name) {
+    if (::fstat(fds.exec_fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
+        ::fstatat(fds.exec_fd, request.exec_name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return Status(Code::kInvalidArgument, "the directory passed for '" + request.path + "' has no such file");
+  } else if (::fstat(fds.exec_fd, &st) != 0) {
+    return Status::System("fstat of the executable passed for '" + request.path + "'", errno);
+  }
+  if (!S_ISREG(st.st_mode))
     return Status(Code::kInvalidArgument, "the executable passed for '" + request.path + "' is not a regular file");
 
   std::vector<char*> argv = CStrings(request.argv);
@@ -162,6 +181,7 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, con
   args.max_fd = max_fd;
   args.fds = fds;
   args.cwd = request.cwd.empty() ? nullptr : request.cwd.c_str();
+  args.exec_name = by_name ? request.exec_name.c_str() : nullptr;
   args.argv = argv.data();
   args.envp = envp.data();
   args.limits = limits.data();

@@ -25,7 +25,7 @@ struct SpawnFds {
   int stdin_fd;
   int stdout_fd;
   int stderr_fd;
-  int exec_fd;  // opened by the worker, checked; executed as is
+  int exec_fd;  // opened by the worker, checked; executed as is (or its directory: wire::SpawnRequest::exec_name)
 };
 
 // The signals whose disposition is not SIG_DFL in this process right now

@@ -110,7 +110,8 @@ GatheredScript GatherScriptFacts(const ExecRequest& req) {
   std::string dir = slash == 0 ? "/" : path.substr(0, slash);
   std::string base = path.substr(slash + 1);
 
-  UniqueFd dir_fd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  g.dir_fd.reset(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  const UniqueFd& dir_fd = g.dir_fd;
   if (!dir_fd) {
     f.dir.error = errno;
     if (f.dir.error == EACCES) f.on_the_way = DirectoriesOnTheWay(path);
@@ -141,7 +142,7 @@ GatheredScript GatherScriptFacts(const ExecRequest& req) {
     f.interpreter = f.shebang.interpreter;
   }
   if (!f.interpreter.empty()) g.interpreter_fd = OpenInterpreter(f.interpreter, &f.interpreter_file);
-  if (req.suexec) {
+  if (req.suexec && !req.suexec_by_helpers) {
     g.wrapper_fd.reset(::open(req.suexec_wrapper.c_str(), O_PATH | O_CLOEXEC));
     if (g.wrapper_fd) {
       f.wrapper.opened = true;
@@ -157,10 +158,14 @@ ExecDecision PrepareExec(const ExecRequest& req) {
   auto decision = DecideExec(req, g.facts);
   if (auto* refusal = std::get_if<Refusal>(&decision)) return std::move(*refusal);
   ExecChoice& choice = std::get<ExecChoice>(decision);
+  if (choice.exec == ExecChoice::Exec::kByName) {
+    std::string name = choice.argv.front();
+    return ExecPlan{std::move(g.dir_fd), std::move(name), std::move(choice.argv), std::move(choice.warnings)};
+  }
   UniqueFd* fd = choice.exec == ExecChoice::Exec::kScript        ? &g.script_fd
                  : choice.exec == ExecChoice::Exec::kInterpreter ? &g.interpreter_fd
                                                                  : &g.wrapper_fd;
-  return ExecPlan{std::move(*fd), std::move(choice.argv), std::move(choice.warnings)};
+  return ExecPlan{std::move(*fd), {}, std::move(choice.argv), std::move(choice.warnings)};
 }
 
 Identity CurrentIdentity() {

@@ -22,6 +22,8 @@ namespace cppcgi {
 
 struct ExecPlan {
   UniqueFd exec_fd;               // what execveat() runs: the binary, the interpreter or the wrapper
+                                  // (or the script's directory, with exec_name)
+  std::string exec_name;          // the script's file name, run by name in exec_fd (identity helpers)
   std::vector<std::string> argv;  // complete argv: {script} or {interpreter, [arg,] script}
                                   // or, through suEXEC, {wrapper, uid, gid, script's file name}
   std::vector<Warning> warnings;  // permission problems let run (to be said once per file)
@@ -35,6 +37,7 @@ struct GatheredScript {
   UniqueFd script_fd;
   UniqueFd interpreter_fd;
   UniqueFd wrapper_fd;
+  UniqueFd dir_fd;  // the script's directory
 };
 
 // Opens everything the checks look at, as this process's user.

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: Apache-2.0
+"""CppCgiSuexec helpers (issue 26, part 2): for every SuexecUserGroup
+identity, httpd's parent forks a helper that runs as that identity, and its
+scripts run there: as their owner, after the wrapper's checks, with the
+wrapper's environment, and without exec'ing the setuid wrapper. Two site
+users are made for these tests (and removed after)."""
+
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from httpd_server import MODULES_DIR, wait_gone
+from test_suexec import MISSING
+
+pytestmark = pytest.mark.skipif(
+    MISSING, reason="needs root and Debian's suEXEC wrapper (apt-get install apache2-suexec-pristine)")
+
+DOC_ROOT = "/var/www"
+
+ID_SH = """#!/bin/sh
+echo "Content-Type: text/plain"
+echo
+echo "uid=$(id -u) gid=$(id -g) groups=$(id -G) parent=$(ps -o comm= -p $PPID) parent_uid=$(ps -o uid= -p $PPID | tr -d ' ')"
+echo "path=$PATH foo=${FOO:-unset} arg0=$0 cwd=$(pwd)"
+"""
+
+
+def _user(name, supplementary=None):
+    cmd = ["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+           "--shell", "/usr/sbin/nologin", name]
+    if supplementary:
+        cmd[1:1] = ["--groups", supplementary]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return pwd.getpwnam(name)
+
+
+def _script(path, text, owner, mode=0o755):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chown(path, owner.pw_uid, owner.pw_gid)
+    os.chmod(path, mode)
+    return path
+
+
+@pytest.fixture(scope="module")
+def sites():
+    """Two site users, each with a cgi-bin under the wrapper's document root."""
+    tag = os.getpid() % 100000
+    extra = f"cppcgixg{tag}"
+    subprocess.run(["groupadd", "--system", extra], check=True, capture_output=True)
+    users = []
+    base = tempfile.mkdtemp(prefix="cppcgi-sites-", dir=DOC_ROOT)
+    os.chmod(base, 0o755)
+    try:
+        users = [_user(f"cppcgisa{tag}", supplementary=extra), _user(f"cppcgisb{tag}")]
+        for u in users:
+            d = os.path.join(base, u.pw_name, "cgi-bin")
+            os.makedirs(d)
+            for p in (os.path.dirname(d), d):
+                os.chown(p, u.pw_uid, u.pw_gid)
+                os.chmod(p, 0o755)
+        yield base, users, extra
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+        for u in users:
+            subprocess.run(["userdel", u.pw_name], capture_output=True)
+        subprocess.run(["groupdel", extra], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def site_server(sites):
+    from conftest import serve
+    base, users, _ = sites
+
+    def setup(srv):
+        conf = f"""
+LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
+CppCgiSuexec helpers
+SetEnv FOO from-setenv
+<Directory "{base}">
+  Require all granted
+</Directory>
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName localhost
+</VirtualHost>
+"""
+        for u in users:
+            conf += f"""
+<VirtualHost 127.0.0.1:{srv.port}>
+  ServerName {u.pw_name}.test
+  SuexecUserGroup {u.pw_name} {u.pw_name}
+  ScriptAlias /cgi-bin/ "{base}/{u.pw_name}/cgi-bin/"
+  <Directory "{base}/{u.pw_name}/cgi-bin/slow">
+    CppCgiIdleTimeout 1
+  </Directory>
+</VirtualHost>
+"""
+        srv.extra_conf += conf
+
+    yield from serve(setup=setup)
+
+
+def _get(srv, user, path):
+    return srv.get(path, headers={"Host": f"{user.pw_name}.test"}, timeout=30)
+
+
+def _fields(body):
+    return dict(kv.split("=", 1) for kv in body.decode().split() if "=" in kv)
+
+
+def test_each_sites_scripts_run_as_its_owner_in_its_own_helper(site_server, sites):
+    base, users, extra = sites
+    for u in users:
+        _script(os.path.join(base, u.pw_name, "cgi-bin", "id.sh"), ID_SH, u)
+    seen_parents = set()
+    for u in users:
+        status, _, body = _get(site_server, u, "/cgi-bin/id.sh")
+        assert status == 200, body
+        f = _fields(body)
+        assert (f["uid"], f["gid"]) == (str(u.pw_uid), str(u.pw_gid)), body
+        groups = body.decode().split("groups=", 1)[1].split(" parent=")[0].split()
+        expected = {str(u.pw_gid)} | ({str(grp.getgrnam(extra).gr_gid)} if u is users[0] else set())
+        assert set(groups) == expected, body  # its supplementary groups, and only those
+        assert f["parent"] == "cppcgi-helper" and f["parent_uid"] == str(u.pw_uid), body  # no wrapper exec
+        seen_parents.add(f["parent_uid"])
+    assert len(seen_parents) == 2
+
+
+def test_the_environment_is_the_wrappers(site_server, sites):
+    base, users, _ = sites
+    u = users[1]
+    _script(os.path.join(base, u.pw_name, "cgi-bin", "id.sh"), ID_SH, u)
+    status, _, body = _get(site_server, u, "/cgi-bin/id.sh")
+    assert status == 200, body
+    f = _fields(body)
+    assert f["path"] == "/usr/local/bin:/usr/bin:/bin", body  # AP_SAFE_PATH
+    assert f["foo"] == "unset", body  # SetEnv is not on the wrapper's list
+    assert f["arg0"] == "id.sh" and f["cwd"] == os.path.join(base, u.pw_name, "cgi-bin"), body
+
+
+@pytest.mark.expect_log("CPPCGI0321", "CPPCGI0302", "CPPCGI0329")
+def test_the_wrappers_checks_refuse_with_their_ids(site_server, sites):
+    base, users, _ = sites
+    a, b = users
+    cgi = os.path.join(base, a.pw_name, "cgi-bin")
+    _script(os.path.join(cgi, "theirs.sh"), ID_SH, b)  # owned by the other site
+    mark = site_server.log_mark()
+    assert _get(site_server, a, "/cgi-bin/theirs.sh")[0] == 403
+    assert "CPPCGI0321: " in site_server.log_since(mark)
+    open_dir = os.path.join(cgi, "open")
+    os.makedirs(open_dir, exist_ok=True)
+    os.chown(open_dir, a.pw_uid, a.pw_gid)
+    os.chmod(open_dir, 0o777)
+    _script(os.path.join(open_dir, "id.sh"), ID_SH, a)
+    mark = site_server.log_mark()
+    assert _get(site_server, a, "/cgi-bin/open/id.sh")[0] == 403
+    assert "CPPCGI0302: " in site_server.log_since(mark)
+
+
+@pytest.mark.expect_log("CPPCGI0010")
+def test_a_timeout_ends_the_sites_script_tree(site_server, sites):
+    base, users, _ = sites
+    a = users[0]
+    slow = os.path.join(base, a.pw_name, "cgi-bin", "slow")
+    os.makedirs(slow, exist_ok=True)
+    os.chown(slow, a.pw_uid, a.pw_gid)
+    os.chmod(slow, 0o755)
+    drop = tempfile.mkdtemp(prefix="cppcgi-idh-")
+    os.chmod(drop, 0o777)
+    pidfile = os.path.join(drop, "pids")
+    try:
+        _script(os.path.join(slow, "silent.sh"), f"#!/bin/sh\nsleep 60 &\necho $$ $! > {pidfile}\nwait\n", a)
+        started = time.time()
+        assert _get(site_server, a, "/cgi-bin/slow/silent.sh")[0] == 504
+        assert time.time() - started < 10
+        pids = [int(x) for x in open(pidfile).read().split()]
+        for pid in pids:
+            assert wait_gone(pid), f"{pid} of the site's tree still running after its timeout"
+    finally:
+        shutil.rmtree(drop, ignore_errors=True)
+
+
+def test_a_sites_script_cannot_reach_any_helper(site_server, sites):
+    base, users, _ = sites
+    a = users[0]
+    run = site_server.path("run")
+    probe = f"""#!/usr/bin/python3
+import os, socket
+print("Content-Type: text/plain\\n")
+for name in sorted(os.listdir("{run}")):
+    if not name.endswith(".sock"):
+        continue
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(os.path.join("{run}", name))
+        print(name, "connected")
+    except OSError as e:
+        print(name, "refused", e.errno)
+"""
+    _script(os.path.join(base, a.pw_name, "cgi-bin", "probe.py"), probe, a)
+    status, _, body = _get(site_server, a, "/cgi-bin/probe.py")
+    assert status == 200, body
+    text = body.decode()
+    assert "connected" not in text, text  # User's 0600 sockets: not the site's to use
+    assert text.count("refused 13") == 3, text  # the User pool's, and both identities' 
+
+
+def test_a_graceful_restart_fails_no_request(site_server, sites):
+    base, users, _ = sites
+    for u in users:
+        _script(os.path.join(base, u.pw_name, "cgi-bin", "id.sh"), ID_SH, u)
+    mark = site_server.log_mark()
+    site_server.signal("graceful")
+    results = []
+    deadline = time.time() + 5
+    while time.time() < deadline and not site_server.log_since(mark).count("resuming normal operations"):
+        for u in users:
+            results.append(_get(site_server, u, "/cgi-bin/id.sh")[0])
+    site_server.wait_for_log(mark, "resuming normal operations")
+    for u in users:
+        for _ in range(5):
+            results.append(_get(site_server, u, "/cgi-bin/id.sh")[0])
+    assert set(results) == {200}, results
