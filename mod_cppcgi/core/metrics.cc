@@ -207,7 +207,8 @@ std::string RenderJson(const StatsSnapshot& s) {
   std::string running = "[";
   for (const RunningScript& r : s.running) {
     if (running.size() > 1) running += ',';
-    running += "{\"pid\":" + std::to_string(r.pid) + ",\"helper\":" + std::to_string(r.helper) + ",\"request\":\"" +
+    running += "{\"pid\":" + std::to_string(r.pid) + ",\"helper\":" + std::to_string(r.helper) +
+               ",\"uid\":" + std::to_string(r.uid) + ",\"request\":\"" +
                JsonEscape(r.request) + "\",\"client\":\"" + JsonEscape(r.client) +
                "\",\"runtime_seconds\":" + Num(r.runtime_s) + "}";
   }
@@ -218,10 +219,11 @@ std::string RenderJson(const StatsSnapshot& s) {
 namespace {
 
 std::string RunningTable(const StatsSnapshot& s) {
-  std::string h = "<table id=\"cppcgi-running\" border=\"1\">\n<tr><th>PID</th><th>Helper</th><th>Request</th>"
-                  "<th>Client</th><th>Runtime (s)</th></tr>\n";
+  std::string h = "<table id=\"cppcgi-running\" border=\"1\">\n<tr><th>PID</th><th>Helper</th><th>UID</th>"
+                  "<th>Request</th><th>Client</th><th>Runtime (s)</th></tr>\n";
   for (const RunningScript& r : s.running) {
     h += "<tr><td>" + std::to_string(r.pid) + "</td><td>" + std::to_string(r.helper) + "</td><td>" +
+         std::to_string(r.uid) + "</td><td>" +
          HtmlEscape(r.request) + "</td><td>" + HtmlEscape(r.client) + "</td><td>" + Num(r.runtime_s) + "</td></tr>\n";
   }
   return h + "</table>\n";

@@ -39,6 +39,7 @@ size_t DurationBucket(int64_t wall_us);
 struct RunningScript {
   int32_t pid = 0;
   int32_t helper = 0;  // pid of the helper that started it
+  uint32_t uid = 0;    // whom that helper runs as: User, or a SuexecUserGroup identity (CppCgiSuexec helpers)
   std::string request;  // "GET /cgi-bin/x.py?q"
   std::string client;
   double runtime_s = 0;

@@ -221,6 +221,12 @@ int HandleRequest(request_rec* r) {
     spawn.env.push_back("CONTENT_LENGTH=" + std::to_string(body.length));
   }
   spawn.exec_name = std::move(plan.exec_name);
+  if (exec_request.suexec) {
+    // Whom it runs as, and how: for LogFormat's %{cppcgi-identity}n.
+    apr_table_setn(r->notes, "cppcgi-identity",
+                   apr_psprintf(r->pool, "%s:%u:%u", exec_request.suexec_by_helpers ? "helpers" : "wrapper",
+                                exec_request.suexec->uid, exec_request.suexec->gid));
+  }
   // As the wrapper would pass it on (core/suexec_policy.h).
   if (exec_request.suexec_by_helpers) spawn.env = SuexecEnvironment(spawn.env, SuexecSafePath());
   ScriptRunOptions options;

@@ -66,7 +66,9 @@ struct Slot {
 
 namespace {
 
-constexpr const char* kRetainedKey = "mod_cppcgi-retained";
+// Named for its layout: a graceful restart into a build whose Retained (or
+// SharedStats) differs starts afresh instead of reading a smaller block.
+constexpr const char* kRetainedKey = "mod_cppcgi-retained-3";
 constexpr int kMaxDraining = 1024;
 // Helpers per SuexecUserGroup identity: each runs any number of scripts at
 // once; one keeps an idle site cheap (its memory: README, suEXEC).

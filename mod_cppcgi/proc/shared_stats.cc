@@ -3,6 +3,7 @@
 
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -85,6 +86,7 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
     e.helper = helper;
     e.started_us = now_us;
     e.dir_slot = dir_slot;
+    e.uid = static_cast<uint32_t>(geteuid());
     CopyLabel(e.request, sizeof e.request, request);
     CopyLabel(e.client, sizeof e.client, client);
     e.state.store(kEntryListed, std::memory_order_release);
@@ -131,6 +133,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
     RunningScript r;
     r.pid = e.pid;
     r.helper = e.helper;
+    r.uid = e.uid;
     r.request.assign(e.request, strnlen(e.request, sizeof e.request));
     r.client.assign(e.client, strnlen(e.client, sizeof e.client));
     r.runtime_s = static_cast<double>(now_us - e.started_us) / 1e6;

@@ -31,6 +31,7 @@ struct RunningEntry {
   int32_t helper;
   int64_t started_us;  // CLOCK_MONOTONIC
   uint32_t dir_slot;   // the CppCgiMaxScripts counter it holds
+  uint32_t uid;        // whom its helper runs as: User, or a SuexecUserGroup identity
   char request[256];
   char client[64];
 };

@@ -6,11 +6,13 @@ wrapper's environment, and without exec'ing the setuid wrapper. Two site
 users are made for these tests (and removed after)."""
 
 import grp
+import json
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -83,6 +85,11 @@ def site_server(sites):
 LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
 CppCgiSuexec helpers
 SetEnv FOO from-setenv
+LogFormat "%>s %{{cppcgi-identity}}n %U" identity
+CustomLog "{srv.root}/logs/identity.log" identity
+<Location /cppcgi-status>
+  SetHandler cppcgi-status
+</Location>
 <Directory "{base}">
   Require all granted
 </Directory>
@@ -161,6 +168,29 @@ def test_the_wrappers_checks_refuse_with_their_ids(site_server, sites):
     mark = site_server.log_mark()
     assert _get(site_server, a, "/cgi-bin/open/id.sh")[0] == 403
     assert "CPPCGI0302: " in site_server.log_since(mark)
+
+
+def test_the_identity_is_in_the_status_page_and_the_request_notes(site_server, sites):
+    base, users, _ = sites
+    a = users[0]
+    _script(os.path.join(base, a.pw_name, "cgi-bin", "nap.sh"),
+            "#!/bin/sh\nsleep 2\nprintf 'Content-Type: text/plain\\n\\nrested'\n", a)
+    done = []
+    t = threading.Thread(target=lambda: done.append(_get(site_server, a, "/cgi-bin/nap.sh")[0]))
+    t.start()
+    try:
+        deadline = time.time() + 10
+        rows = []
+        while time.time() < deadline and not rows:
+            page = json.loads(site_server.get("/cppcgi-status?json")[2])
+            rows = [r for r in page["running"] if "nap.sh" in r["request"]]
+            time.sleep(0.1)
+        assert rows and rows[0]["uid"] == a.pw_uid, rows
+    finally:
+        t.join(30)
+    assert done == [200]
+    log = open(site_server.path("logs", "identity.log")).read()
+    assert f"200 helpers:{a.pw_uid}:{a.pw_gid} /cgi-bin/nap.sh" in log, log
 
 
 @pytest.mark.expect_log("CPPCGI0010")

@@ -25,7 +25,7 @@ StatsSnapshot Sample() {
   s.duration_buckets[DurationBucket(3000)] = 6;       // 3 ms
   s.duration_buckets[DurationBucket(400000000)] = 1;  // 400 s: +Inf
   s.duration_sum_us = 400018000;
-  s.running.push_back({1234, 99, "GET /cgi-bin/slow.py?a=<b>&\"c\"", "127.0.0.1", 1.5});
+  s.running.push_back({1234, 99, 1001, "GET /cgi-bin/slow.py?a=<b>&\"c\"", "127.0.0.1", 1.5});
   return s;
 }
 
@@ -78,7 +78,8 @@ TEST(MetricsTest, JsonEscapesAndListsRunningScripts) {
 
 TEST(MetricsTest, HtmlEscapesTheRequest) {
   std::string h = RenderHtml(Sample());
-  EXPECT_TRUE(Contains(h, "<td>1234</td><td>99</td><td>GET /cgi-bin/slow.py?a=&lt;b&gt;&amp;&quot;c&quot;</td>"));
+  EXPECT_TRUE(Contains(RenderJson(Sample()), "\"pid\":1234,\"helper\":99,\"uid\":1001,"));
+  EXPECT_TRUE(Contains(h, "<td>1234</td><td>99</td><td>1001</td><td>GET /cgi-bin/slow.py?a=&lt;b&gt;&amp;&quot;c&quot;</td>"));
   EXPECT_FALSE(Contains(h, "<b>&"));
 }
 

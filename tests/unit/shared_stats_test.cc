@@ -24,6 +24,7 @@ TEST(SharedStatsTest, StartedScriptsAreListedUntilReaped) {
   ASSERT_EQ(snap.running.size(), 1u);
   EXPECT_EQ(snap.running[0].pid, 4242);
   EXPECT_EQ(snap.running[0].helper, 17);
+  EXPECT_EQ(snap.running[0].uid, static_cast<uint32_t>(geteuid()));  // whom the helper (here: this test) runs as
   EXPECT_EQ(snap.running[0].request, "GET /a");
   EXPECT_DOUBLE_EQ(snap.running[0].runtime_s, 2.5);
   ScriptReaped(s, row, W_EXITCODE(0, 0), 20000);
