@@ -37,6 +37,9 @@ SPAWN_CEILING = ("hello", "null")
 OURS = "Apache event + mod_cppcgi"
 BASELINE = "Apache event + mod_cppcgi (baseline)"
 CGID = "Apache event + mod_cgid"  # workloads measured against a bare posix_spawn loop of the same program
+IDENTITY = "Apache event + mod_cppcgi, SuexecUserGroup, CppCgiSuexec helpers"
+WRAPPER = "Apache event + mod_cppcgi, SuexecUserGroup, suEXEC wrapper"
+BENCH_USER = "cppcgibench"  # the SuexecUserGroup identity of the two suEXEC servers (made, then removed)
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
 
@@ -70,14 +73,15 @@ def build_workloads(d):
 
 
 class Apache:
-    def __init__(self, name, site, mpm, module_line, extra=""):
+    def __init__(self, name, site, mpm, module_line, extra="", cgi_dir=None):
         self.name = name
         self.srv = HttpdServer(mpm=mpm, log_level="warn" if "cppcgi" not in module_line else "warn cppcgi:warn")
         self.srv.module_lines = [module_line]
         self.srv.mpm_conf = EVENT_MPM if mpm != "prefork" else PREFORK_MPM
         self.srv.add_dir("cgi-bin", os.path.join(site, "cgi-bin"))
-        self.srv.extra_conf = f'ScriptAlias /cgi-bin/ "{self.srv.root}/cgi-bin/"\nKeepAlive On\n' + extra.format(
-            root=self.srv.root)
+        cgi_dir = cgi_dir or f"{self.srv.root}/cgi-bin"
+        self.srv.extra_conf = (f'ScriptAlias /cgi-bin/ "{cgi_dir}/"\n<Directory "{cgi_dir}">\n  Require all granted\n'
+                               '</Directory>\nKeepAlive On\n' + extra.format(root=self.srv.root))
         self.port = self.srv.port
 
     def start(self):
@@ -201,6 +205,19 @@ def wait_port(port, timeout=15):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+def suexec_site(site):
+    """The workloads again, under the suEXEC wrapper's document root and owned
+    by BENCH_USER (made here): what a SuexecUserGroup site looks like."""
+    if subprocess.run(["id", BENCH_USER], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", BENCH_USER], check=True, capture_output=True)
+    d = tempfile.mkdtemp(prefix="cppcgi-bench-", dir="/var/www")
+    os.chmod(d, 0o755)
+    shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(d, "cgi-bin"))
+    subprocess.run(["chown", "-R", f"{BENCH_USER}:{BENCH_USER}", d], check=True)
+    return d
 
 
 def busy_cpu_seconds():
@@ -341,6 +358,16 @@ def main():
     site = tempfile.mkdtemp(prefix="bench-site-", dir="/tmp")
     os.chmod(site, 0o755)
     build_workloads(site)
+    suexec_dirs = []
+
+    def suexec_cgi():
+        if not suexec_dirs:
+            suexec_dirs.append(suexec_site(site))
+        return os.path.join(suexec_dirs[0], "cgi-bin")
+
+    suexec_lines = (f'LoadModule cppcgi_module "{args.module}"\n'
+                    f'LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"')
+    suexec_conf = f"SuexecUserGroup {BENCH_USER} {BENCH_USER}\n"
     makers = {
         "cppcgi": lambda: Apache(OURS, site, "event",
                                  f'LoadModule cppcgi_module "{args.module}"'),
@@ -350,6 +377,10 @@ def main():
         "cgi-prefork": lambda: Apache("Apache prefork + mod_cgi", site, "prefork",
                                       f'LoadModule cgi_module "{MODULES_DIR}/mod_cgi.so"'),
         "baseline": lambda: Apache(BASELINE, site, "event", f'LoadModule cppcgi_module "{args.baseline}"'),
+        # The same module and site, as a SuexecUserGroup identity: identity helpers, and the wrapper.
+        "cppcgi-identity": lambda: Apache(IDENTITY, site, "event", suexec_lines, "CppCgiSuexec helpers\n" + suexec_conf,
+                                          cgi_dir=suexec_cgi()),
+        "cppcgi-wrapper": lambda: Apache(WRAPPER, site, "event", suexec_lines, suexec_conf, cgi_dir=suexec_cgi()),
         "lighttpd": lambda: Lighttpd(site),
         "nginx-fcgiwrap": lambda: NginxFcgiwrap(site),
     }
@@ -388,6 +419,9 @@ def main():
             except Exception as e:  # keep stopping the others
                 print(f"stopping {s.name}: {e}", file=sys.stderr)
         shutil.rmtree(site, ignore_errors=True)
+        for d in suexec_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+            subprocess.run(["userdel", BENCH_USER], capture_output=True)
 
     ref = CGID
     bounds = {key: ceiling_ratio(runs, results.get((ref,) + key)) for key, runs in ceilings.items()}
@@ -423,6 +457,18 @@ def main():
     if spread:
         print(f"\nmod_cppcgi ÷ mod_cgid per round (lowest–highest of {args.rounds}; the table gives the median): "
               + "; ".join(spread))
+    if IDENTITY in [s.name for s in servers]:
+        print("\nSuexecUserGroup through identity helpers, per round (median, lowest–highest):")
+        for workload in workloads:
+            for c in concs:
+                ident = results.get((IDENTITY, workload, c))
+                for other, label in ((OURS, "÷ as User"), (WRAPPER, "÷ through the wrapper")):
+                    refs = results.get((other, workload, c))
+                    if not ident or not refs:
+                        continue
+                    per_round = [r["rps"] / x["rps"] for r, x in zip(ident, refs)]
+                    print(f"- {workload} c={c} {label}: {statistics.median(per_round):.2f} "
+                          f"({min(per_round):.2f}–{max(per_round):.2f})")
     if args.baseline:
         print("\nmod_cppcgi ÷ its baseline build, per round (median, lowest–highest; below 0.97 is flagged):")
         for workload in workloads:
