@@ -49,6 +49,7 @@ struct Pool {
   pid_t parent_pid = 0;
   bool ended = false;
   ScriptCounters* counters = nullptr;  // shared with this generation's helpers
+  bool owns_counters = true;  // an identity pool shares the User pool's (one CppCgiMaxScriptsTotal)
   std::vector<Slot*> slots;
   // An identity pool (CppCgiSuexec helpers): its helpers run as this
   // SuexecUserGroup identity instead of User, and run its scripts.
@@ -379,7 +380,9 @@ apr_status_t EndGeneration(void* data) {
   pool->lifeline_read.reset();
   pool->listen_fd.reset();
   ::unlink(pool->socket_path.c_str());
-  UnmapScriptCounters(pool->counters);  // the helpers keep their own mapping
+  // The helpers keep their own mapping. (Identity pools end first: their
+  // cleanups were registered after the User pool's.)
+  if (pool->owns_counters) UnmapScriptCounters(pool->counters);
   pool->counters = nullptr;
   if (State().pool == pool) {
     State().pool = nullptr;
@@ -418,7 +421,8 @@ StatusOr<UniqueFd> Listen(const std::string& path) {
 }
 
 // A pool of this generation, with its socket and lifeline, and no helper yet.
-StatusOr<Pool*> NewPool(apr_pool_t* pconf, server_rec* s, const std::string& socket_name) {
+StatusOr<Pool*> NewPool(apr_pool_t* pconf, server_rec* s, const std::string& socket_name,
+                        ScriptCounters* shared_counters = nullptr) {
   auto* pool = static_cast<Pool*>(apr_pcalloc(pconf, sizeof(Pool)));
   new (pool) Pool();
   apr_pool_cleanup_register(pconf, pool, [](void* p) -> apr_status_t { static_cast<Pool*>(p)->~Pool(); return APR_SUCCESS; },
@@ -432,9 +436,14 @@ StatusOr<Pool*> NewPool(apr_pool_t* pconf, server_rec* s, const std::string& soc
   pool->listen_fd = std::move(*listen_fd);
   auto lifeline = MakePipe();
   if (!lifeline.ok()) return lifeline.status();
-  auto counters = MapScriptCounters();
-  if (!counters.ok()) return counters.status();
-  pool->counters = *counters;
+  if (shared_counters != nullptr) {
+    pool->counters = shared_counters;
+    pool->owns_counters = false;
+  } else {
+    auto counters = MapScriptCounters();
+    if (!counters.ok()) return counters.status();
+    pool->counters = *counters;
+  }
   pool->lifeline_read = std::move(lifeline->first);
   pool->lifeline_write = std::move(lifeline->second);
   // Registered after the destructor cleanup, so it runs first.
@@ -506,7 +515,7 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) 
     for (const IdentityName& id : ConfiguredIdentities(s, ptemp)) {
       std::string id_name = "cppcgi." + std::to_string(getpid()) + "." + std::to_string(id.uid) + "." +
                             std::to_string(id.gid) + ".sock";
-      auto id_pool = NewPool(pconf, s, id_name);
+      auto id_pool = NewPool(pconf, s, id_name, (*pool)->counters);
       if (!id_pool.ok()) return Fail(s, id_pool.status());
       (*id_pool)->identity = true;
       (*id_pool)->uid = id.uid;
