@@ -257,3 +257,14 @@ def test_a_graceful_restart_fails_no_request(site_server, sites):
         for _ in range(5):
             results.append(_get(site_server, u, "/cgi-bin/id.sh")[0])
     assert set(results) == {200}, results
+
+
+def test_no_helper_holds_a_capability(site_server):
+    # Identity helpers end their own scripts (same uid); with no wrapper in
+    # use (no UserDir here), the User helpers need CAP_KILL no more either.
+    helpers = site_server.helper_pids()
+    assert len(helpers) >= 3, helpers  # User's (one per CPU), and one per site
+    for pid in helpers:
+        with open(f"/proc/{pid}/status") as f:
+            caps = {k: int(v, 16) for k, v in (line.split(":") for line in f if line.startswith("Cap"))}
+        assert caps["CapEff"] == 0 and caps["CapPrm"] == 0, (pid, caps)
