@@ -116,7 +116,8 @@ StatusOr<std::string> ParseExtension(std::string_view directive, std::string_vie
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child) {
   return {Pick(parent.helpers, child.helpers), Pick(parent.max_scripts_total, child.max_scripts_total),
           Pick(parent.script_log, child.script_log), Pick(parent.script_log_length, child.script_log_length),
-          Pick(parent.script_log_buffer, child.script_log_buffer), Pick(parent.suexec_mode, child.suexec_mode)};
+          Pick(parent.script_log_buffer, child.script_log_buffer), Pick(parent.suexec_mode, child.suexec_mode),
+          Pick(parent.identity_helpers, child.identity_helpers)};
 }
 
 DirSettings Merge(const DirSettings& parent, const DirSettings& child) {

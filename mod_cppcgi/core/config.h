@@ -66,6 +66,7 @@ struct ServerSettings {
   std::optional<int64_t> script_log_length;  // ScriptLogLength
   std::optional<int> script_log_buffer;   // ScriptLogBuffer
   std::optional<SuexecMode> suexec_mode;  // CppCgiSuexec
+  std::optional<int> identity_helpers;    // CppCgiSuexecHelpers
 };
 
 // CppCgiPermissionCheck's value: On, Off, Warn or Strict (any case).

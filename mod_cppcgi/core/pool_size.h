@@ -15,6 +15,12 @@ inline constexpr int kMaxHelpers = 64;
 // leaves the server with none while it is replaced), capped at kMaxHelpers.
 int DefaultHelperCount(long usable_cpus);
 
+// Helpers per SuexecUserGroup identity (CppCgiSuexecHelpers) when the
+// configuration does not say: two, so that one identity's spawns use both
+// halves of a two-core machine and one helper's death never leaves the
+// identity without one; an idle one costs little (README, suEXEC).
+inline constexpr int kDefaultIdentityHelpers = 2;
+
 // A cgroup's CPU quota in CPUs, rounded up, from cgroup v2's cpu.max
 // ("max 100000" or "150000 100000": quota and period in µs); nullopt for no
 // quota or text that is not that.

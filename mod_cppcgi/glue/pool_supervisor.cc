@@ -71,9 +71,6 @@ namespace {
 // SharedStats) differs starts afresh instead of reading a smaller block.
 constexpr const char* kRetainedKey = "mod_cppcgi-retained-3";
 constexpr int kMaxDraining = 1024;
-// Helpers per SuexecUserGroup identity: each runs any number of scripts at
-// once; one keeps an idle site cheap (its memory: README, suEXEC).
-constexpr int kIdentityHelpers = 1;
 
 // State that outlives a generation (httpd may unload and reload this .so on
 // restart, so statics do not survive): the generation counter, and helpers
@@ -512,6 +509,7 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) 
                CPPCGI_POOL_STARTED "mod_cppcgi %s, generation %u: started %d helpers on %s", kVersion, generation,
                helpers, (*pool)->socket_path.c_str());
   if (IdentityHelpersConfigured(s) && ap_unixd_config.suexec_enabled && geteuid() == 0) {
+    int per_identity = settings.identity_helpers.value_or(kDefaultIdentityHelpers);
     for (const IdentityName& id : ConfiguredIdentities(s, ptemp)) {
       std::string id_name = "cppcgi." + std::to_string(getpid()) + "." + std::to_string(id.uid) + "." +
                             std::to_string(id.gid) + ".sock";
@@ -521,12 +519,12 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) 
       (*id_pool)->uid = id.uid;
       (*id_pool)->gid = id.gid;
       (*id_pool)->user = id.user;
-      if (Status st = ForkHelpers(*id_pool, kIdentityHelpers); !st.ok()) return Fail(s, st);
+      if (Status st = ForkHelpers(*id_pool, per_identity); !st.ok()) return Fail(s, st);
       State().identity_pools.push_back(*id_pool);
       State().identity_sockets[{id.uid, id.gid}] = (*id_pool)->socket_path;
       ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
-                   CPPCGI_POOL_STARTED "identity helper for uid %u, gid %u (%s) started on %s", id.uid, id.gid,
-                   id.user.c_str(), (*id_pool)->socket_path.c_str());
+                   CPPCGI_POOL_STARTED "identity uid %u, gid %u (%s): started %d helper%s on %s", id.uid, id.gid,
+                   id.user.c_str(), per_identity, per_identity == 1 ? "" : "s", (*id_pool)->socket_path.c_str());
     }
   }
   return OK;

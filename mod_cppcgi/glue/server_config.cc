@@ -46,6 +46,14 @@ const char* SetSuexecMode(cmd_parms* cmd, void* /*dir*/, const char* arg) {
   return nullptr;
 }
 
+const char* SetIdentityHelpers(cmd_parms* cmd, void* /*dir*/, const char* arg) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  auto n = ParseCount(cmd->cmd->name, arg, kMinHelpers, kMaxHelpers);
+  if (!n.ok()) return Error(cmd, n.status());
+  GetServerConfig(cmd->server)->settings.identity_helpers = *n;
+  return nullptr;
+}
+
 DirSettings& Dir(void* dir) { return static_cast<DirConfig*>(dir)->settings; }
 
 // httpd's time syntax, read by httpd itself: what mod_cgi and mod_cgid read
@@ -218,6 +226,8 @@ const command_rec kDirectives[] = {
                   "Number of pre-forked helper processes that start scripts (1-64; default: one per CPU, at least 2)"),
     AP_INIT_TAKE1("CppCgiSuexec", AsCmdFunc(SetSuexecMode), nullptr, RSRC_CONF,
                   "helpers or wrapper: how scripts run as a SuexecUserGroup identity (default: wrapper)"),
+    AP_INIT_TAKE1("CppCgiSuexecHelpers", AsCmdFunc(SetIdentityHelpers), nullptr, RSRC_CONF,
+                  "Helper processes per SuexecUserGroup identity under CppCgiSuexec helpers (1-64; default: 2)"),
     AP_INIT_TAKE1("CppCgiIdleTimeout", AsCmdFunc(SetIdleTimeout), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Longest silence from a script before it is ended (default: the Timeout directive)"),
     AP_INIT_TAKE1("CGIScriptTimeout", AsCmdFunc(SetCompatTimeout), nullptr, RSRC_CONF | ACCESS_CONF,

@@ -75,13 +75,9 @@ def sites():
         subprocess.run(["groupdel", extra], capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def site_server(sites):
-    from conftest import serve
-    base, users, _ = sites
-
-    def setup(srv):
-        conf = f"""
+def _site_conf(srv, base, users):
+    """The server's part: mod_suexec, the status page, and one virtual host per site user."""
+    conf = f"""
 LoadModule suexec_module "{MODULES_DIR}/mod_suexec.so"
 CppCgiSuexec helpers
 SetEnv FOO from-setenv
@@ -97,8 +93,8 @@ CustomLog "{srv.root}/logs/identity.log" identity
   ServerName localhost
 </VirtualHost>
 """
-        for u in users:
-            conf += f"""
+    for u in users:
+        conf += f"""
 <VirtualHost 127.0.0.1:{srv.port}>
   ServerName {u.pw_name}.test
   SuexecUserGroup {u.pw_name} {u.pw_name}
@@ -108,7 +104,16 @@ CustomLog "{srv.root}/logs/identity.log" identity
   </Directory>
 </VirtualHost>
 """
-        srv.extra_conf += conf
+    return conf
+
+
+@pytest.fixture(scope="module")
+def site_server(sites):
+    from conftest import serve
+    base, users, _ = sites
+
+    def setup(srv):
+        srv.extra_conf += _site_conf(srv, base, users)
 
     yield from serve(setup=setup)
 
@@ -263,8 +268,38 @@ def test_no_helper_holds_a_capability(site_server):
     # Identity helpers end their own scripts (same uid); with no wrapper in
     # use (no UserDir here), the User helpers need CAP_KILL no more either.
     helpers = site_server.helper_pids()
-    assert len(helpers) >= 3, helpers  # User's (one per CPU), and one per site
+    assert len(helpers) >= 3, helpers  # User's (one per CPU), and each site's
     for pid in helpers:
         with open(f"/proc/{pid}/status") as f:
             caps = {k: int(v, 16) for k, v in (line.split(":") for line in f if line.startswith("Cap"))}
         assert caps["CapEff"] == 0 and caps["CapPrm"] == 0, (pid, caps)
+
+
+def _helpers_by_uid(srv):
+    counts = {}
+    for pid in srv.helper_pids():
+        with open(f"/proc/{pid}/status") as f:
+            uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
+        counts[uid] = counts.get(uid, 0) + 1
+    return counts
+
+
+def test_each_identity_has_two_helpers_by_default(site_server, sites):
+    _, users, _ = sites
+    counts = _helpers_by_uid(site_server)
+    for u in users:
+        assert counts.get(u.pw_uid) == 2, counts
+
+
+def test_cppcgisuexechelpers_sets_the_helpers_per_identity(fresh_server, sites):
+    base, users, _ = sites
+    srv = fresh_server()
+    srv.extra_conf += _site_conf(srv, base, users) + "CppCgiSuexecHelpers 1\n"
+    srv.start()
+    counts = _helpers_by_uid(srv)
+    for u in users:
+        assert counts.get(u.pw_uid) == 1, counts
+        _script(os.path.join(base, u.pw_name, "cgi-bin", "id.sh"), ID_SH, u)
+        status, _, body = _get(srv, u, "/cgi-bin/id.sh")
+        assert status == 200 and _fields(body)["uid"] == str(u.pw_uid), body
+    assert f"({users[0].pw_name}): started 1 helper on" in srv.read_log()
