@@ -64,6 +64,31 @@ void Sample(std::string* out, std::string_view name, std::string_view labels, co
   *out += '\n';
 }
 
+// A label value: backslash, double quote and newline escaped (exposition format 0.0.4).
+std::string PromEscape(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+uint32_t RunningAs(const StatsSnapshot& s, uint32_t uid) {
+  uint32_t n = 0;
+  for (const RunningScript& r : s.running) n += r.uid == uid ? 1 : 0;
+  return n;
+}
+
+std::string IdentityLabels(const IdentityPoolInfo& id) {
+  return "user=\"" + PromEscape(id.user) + "\",uid=\"" + std::to_string(id.uid) + "\",gid=\"" +
+         std::to_string(id.gid) + "\"";
+}
+
 }  // namespace
 
 std::string_view FailureReasonName(FailureReason reason) {
@@ -159,6 +184,15 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
   }
   Sample(&o, "cppcgi_script_duration_seconds_sum", "", Seconds(s.duration_sum_us));
   Sample(&o, "cppcgi_script_duration_seconds_count", "", std::to_string(cumulative));
+  if (!s.identities.empty()) {
+    Family(&o, "cppcgi_identity_helpers", "gauge",
+           "Helpers started for each SuexecUserGroup identity (CppCgiSuexec helpers).");
+    for (const IdentityPoolInfo& id : s.identities)
+      Sample(&o, "cppcgi_identity_helpers", IdentityLabels(id), std::to_string(id.helpers));
+    Family(&o, "cppcgi_identity_scripts_running", "gauge", "Scripts running now as each SuexecUserGroup identity.");
+    for (const IdentityPoolInfo& id : s.identities)
+      Sample(&o, "cppcgi_identity_scripts_running", IdentityLabels(id), std::to_string(RunningAs(s, id.uid)));
+  }
   return o;
 }
 
@@ -213,6 +247,14 @@ std::string RenderJson(const StatsSnapshot& s) {
                "\",\"runtime_seconds\":" + Num(r.runtime_s) + "}";
   }
   field("running", running + "]");
+  std::string identities = "[";
+  for (const IdentityPoolInfo& id : s.identities) {
+    if (identities.size() > 1) identities += ',';
+    identities += "{\"user\":\"" + JsonEscape(id.user) + "\",\"uid\":" + std::to_string(id.uid) +
+                  ",\"gid\":" + std::to_string(id.gid) + ",\"helpers\":" + std::to_string(id.helpers) +
+                  ",\"scripts_running\":" + std::to_string(RunningAs(s, id.uid)) + "}";
+  }
+  field("identities", identities + "]");
   return o + "}\n";
 }
 
@@ -225,6 +267,18 @@ std::string RunningTable(const StatsSnapshot& s) {
     h += "<tr><td>" + std::to_string(r.pid) + "</td><td>" + std::to_string(r.helper) + "</td><td>" +
          std::to_string(r.uid) + "</td><td>" +
          HtmlEscape(r.request) + "</td><td>" + HtmlEscape(r.client) + "</td><td>" + Num(r.runtime_s) + "</td></tr>\n";
+  }
+  return h + "</table>\n";
+}
+
+std::string IdentityTable(const StatsSnapshot& s) {
+  std::string h = "<h2>SuexecUserGroup identities (" + std::to_string(s.identities.size()) +
+                  ")</h2>\n<table id=\"cppcgi-identities\" border=\"1\">\n<tr><th>User</th><th>UID</th>"
+                  "<th>GID</th><th>Helpers</th><th>Scripts running</th></tr>\n";
+  for (const IdentityPoolInfo& id : s.identities) {
+    h += "<tr><td>" + HtmlEscape(id.user) + "</td><td>" + std::to_string(id.uid) + "</td><td>" +
+         std::to_string(id.gid) + "</td><td>" + std::to_string(id.helpers) + "</td><td>" +
+         std::to_string(RunningAs(s, id.uid)) + "</td></tr>\n";
   }
   return h + "</table>\n";
 }
@@ -265,6 +319,7 @@ std::string RenderHtml(const StatsSnapshot& s) {
   h += CountersTable(s);
   h += "<h2>Running scripts (" + std::to_string(s.running.size()) + ")</h2>\n";
   h += RunningTable(s);
+  if (!s.identities.empty()) h += IdentityTable(s);
   uint64_t count = Sum(s.duration_buckets);
   h += "<h2>Script wall time</h2>\n<p>" + std::to_string(count) + " scripts, " + Seconds(s.duration_sum_us) +
        " s in all.</p>\n<p>Also as <a href=\"?json\">JSON</a> and <a href=\"?metrics\">Prometheus metrics</a>.</p>\n";

@@ -45,6 +45,14 @@ struct RunningScript {
   double runtime_s = 0;
 };
 
+// A SuexecUserGroup identity with helpers of its own (CppCgiSuexec helpers).
+struct IdentityPoolInfo {
+  std::string user;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t helpers = 0;  // started for it (CppCgiSuexecHelpers)
+};
+
 struct StatsSnapshot {
   uint64_t scripts_started = 0;
   uint64_t exits_success = 0;  // exit status 0
@@ -62,6 +70,7 @@ struct StatsSnapshot {
   std::array<uint64_t, kDurationBuckets> duration_buckets{};  // not cumulative
   uint64_t duration_sum_us = 0;
   std::vector<RunningScript> running;
+  std::vector<IdentityPoolInfo> identities;  // with the scripts of each in `running` (by uid)
 };
 
 // Prometheus text exposition format, version 0.0.4.

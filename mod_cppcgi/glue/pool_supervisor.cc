@@ -530,6 +530,13 @@ int StartPool(apr_pool_t* pconf, apr_pool_t*, apr_pool_t* ptemp, server_rec* s) 
   return OK;
 }
 
+std::vector<IdentityPoolInfo> IdentityPools() {
+  std::vector<IdentityPoolInfo> out;
+  for (const Pool* pool : State().identity_pools)
+    out.push_back({pool->user, pool->uid, pool->gid, static_cast<uint32_t>(pool->slots.size())});
+  return out;
+}
+
 void ForgetPoolInChild(apr_pool_t*, server_rec*) {
   if (State().pool == nullptr) return;
   // Only httpd's parent may hold the lifeline's write end, or helpers would

@@ -6,6 +6,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "core/metrics.h"
 
 #include "core/wire.h"
 #include "glue/httpd_includes.h"
@@ -22,6 +25,10 @@ void ForgetPoolInChild(apr_pool_t* pchild, server_rec* s);
 const std::string& PoolSocketPath();
 // What a spawn request must carry for a helper to serve it (core/wire.h).
 const wire::WorkerKey& PoolWorkerKey();
+
+// The SuexecUserGroup identities that have helpers of their own, for the
+// status page (empty unless CppCgiSuexec helpers).
+std::vector<IdentityPoolInfo> IdentityPools();
 
 // Server-wide statistics (shared memory made once by httpd's parent and
 // inherited by every process); null before the first real post_config.

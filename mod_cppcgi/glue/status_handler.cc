@@ -49,6 +49,7 @@ int HandleStatusRequest(request_rec* r) {
   ap_allow_standard_methods(r, MERGE_ALLOW, M_GET, -1);
   if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
   StatsSnapshot snap = TakeSnapshot(PoolStats(), MonotonicUs());
+  snap.identities = IdentityPools();
   std::string body;
   switch (ChooseFormat(r)) {
     case Format::kJson:

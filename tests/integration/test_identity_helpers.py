@@ -18,6 +18,7 @@ import time
 import pytest
 
 from httpd_server import MODULES_DIR, wait_gone
+from test_status import PROMTOOL
 from test_suexec import MISSING
 
 pytestmark = pytest.mark.skipif(
@@ -191,6 +192,18 @@ def test_the_identity_is_in_the_status_page_and_the_request_notes(site_server, s
             rows = [r for r in page["running"] if "nap.sh" in r["request"]]
             time.sleep(0.1)
         assert rows and rows[0]["uid"] == a.pw_uid, rows
+        ids = {i["user"]: i for i in page["identities"]}
+        assert set(ids) == {u.pw_name for u in users}, page["identities"]
+        assert ids[a.pw_name]["uid"] == a.pw_uid and ids[a.pw_name]["helpers"] == 2, ids
+        assert ids[a.pw_name]["scripts_running"] >= 1, ids
+        metrics = site_server.get("/cppcgi-status?metrics")[2].decode()
+        assert (f'cppcgi_identity_helpers{{user="{a.pw_name}",uid="{a.pw_uid}",gid="{a.pw_gid}"}} 2'
+                in metrics), metrics
+        assert f'cppcgi_identity_scripts_running{{user="{a.pw_name}",uid="{a.pw_uid}"' in metrics, metrics
+        if os.path.exists(PROMTOOL):
+            lint = subprocess.run([PROMTOOL, "check", "metrics"], input=metrics.encode(), capture_output=True,
+                                  timeout=30)
+            assert lint.returncode == 0 and not lint.stdout.strip() and not lint.stderr.strip(), lint
     finally:
         t.join(30)
     assert done == [200]

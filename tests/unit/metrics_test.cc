@@ -83,6 +83,27 @@ TEST(MetricsTest, HtmlEscapesTheRequest) {
   EXPECT_FALSE(Contains(h, "<b>&"));
 }
 
+TEST(MetricsTest, IdentitiesAreListedWithTheirRunningScripts) {
+  StatsSnapshot s = Sample();
+  EXPECT_FALSE(Contains(RenderPrometheus(s), "cppcgi_identity_"));  // none: no family at all
+  EXPECT_FALSE(Contains(RenderHtml(s), "cppcgi-identities"));
+  EXPECT_TRUE(Contains(RenderJson(s), "\"identities\":[]"));
+  s.identities.push_back({"site_a", 1001, 1002, 2});
+  s.identities.push_back({"we\"ird\\<x>", 1003, 1003, 1});
+  std::string p = RenderPrometheus(s);
+  EXPECT_TRUE(Contains(p, "# TYPE cppcgi_identity_helpers gauge\n"
+                          "cppcgi_identity_helpers{user=\"site_a\",uid=\"1001\",gid=\"1002\"} 2\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_identity_helpers{user=\"we\\\"ird\\\\<x>\",uid=\"1003\",gid=\"1003\"} 1\n"));
+  // The running script of Sample() runs as uid 1001.
+  EXPECT_TRUE(Contains(p, "cppcgi_identity_scripts_running{user=\"site_a\",uid=\"1001\",gid=\"1002\"} 1\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_identity_scripts_running{user=\"we\\\"ird\\\\<x>\",uid=\"1003\",gid=\"1003\"} 0\n"));
+  EXPECT_TRUE(Contains(RenderJson(s), "\"identities\":[{\"user\":\"site_a\",\"uid\":1001,\"gid\":1002,\"helpers\":2,"
+                                      "\"scripts_running\":1},{\"user\":\"we\\\"ird\\\\<x>\""));
+  std::string h = RenderHtml(s);
+  EXPECT_TRUE(Contains(h, "<tr><td>site_a</td><td>1001</td><td>1002</td><td>2</td><td>1</td></tr>"));
+  EXPECT_TRUE(Contains(h, "<td>we&quot;ird\\&lt;x&gt;</td>"));
+}
+
 TEST(MetricsTest, StatusSectionShortFormIsKeyValueLines) {
   std::string s = RenderStatusSection(Sample(), true);
   EXPECT_TRUE(Contains(s, "CppCgiScriptsStarted: 7\n"));
