@@ -135,6 +135,11 @@ DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   const DirSettings& caps = child.max_scripts ? child : parent;
   out.max_scripts = caps.max_scripts;
   out.max_scripts_slot = caps.max_scripts_slot;
+  out.xsendfile = Pick(parent.xsendfile, child.xsendfile);
+  out.xsendfile_paths = parent.xsendfile_paths;
+  for (const std::string& p : child.xsendfile_paths)
+    if (std::find(out.xsendfile_paths.begin(), out.xsendfile_paths.end(), p) == out.xsendfile_paths.end())
+      out.xsendfile_paths.push_back(p);
   return out;
 }
 
@@ -165,6 +170,8 @@ EffectiveSettings Resolve(const DirSettings& dir, const ServerSettings& server, 
   out.max_scripts_slot = dir.max_scripts_slot;
   if (server.max_scripts_total) out.max_scripts_total = static_cast<uint32_t>(*server.max_scripts_total);
   out.script_log = ResolveScriptLog(server);
+  if (dir.xsendfile) out.xsendfile = *dir.xsendfile;
+  out.xsendfile_paths = dir.xsendfile_paths;
   return out;
 }
 

@@ -92,6 +92,8 @@ struct DirSettings {
   // CppCgiMaxScripts: the cap and the shared counter slot of the section that set it.
   std::optional<uint32_t> max_scripts;
   uint32_t max_scripts_slot = 0;
+  std::optional<bool> xsendfile;             // CppCgiXSendFile
+  std::vector<std::string> xsendfile_paths;  // CppCgiXSendFilePath (a section adds to its parent's)
 };
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child);
@@ -118,6 +120,8 @@ struct EffectiveSettings {
   uint32_t max_scripts_slot = 0;
   uint32_t max_scripts_total = 0;       // CppCgiMaxScriptsTotal (0: no cap)
   ScriptLogSettings script_log;
+  bool xsendfile = false;                    // CppCgiXSendFile
+  std::vector<std::string> xsendfile_paths;  // CppCgiXSendFilePath
 };
 
 // `timeout_ms`: httpd's Timeout directive where the request is, which an

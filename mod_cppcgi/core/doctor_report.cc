@@ -48,6 +48,8 @@ std::string FormatDoctorReport(const DoctorReport& r) {
   if (d.spool_unknown_length) out += Line("request-body", *d.spool_unknown_length ? "spool" : "stream");
   if (d.error_page) out += Line("error-page", *d.error_page ? "on" : "off");
   if (d.stderr_limit) out += Line("stderr-limit", std::to_string(*d.stderr_limit));
+  if (d.xsendfile) out += Line("xsendfile", *d.xsendfile ? "on" : "off");
+  for (const auto& p : d.xsendfile_paths) out += Line("xsendfile-path", p);
   return out;
 }
 
@@ -103,6 +105,10 @@ StatusOr<DoctorReport> ParseDoctorReport(std::string_view output) {
       d.error_page = value == "on";
     } else if (key == "stderr-limit") {
       ok = Number(value, &d.stderr_limit.emplace());
+    } else if (key == "xsendfile") {
+      d.xsendfile = value == "on";
+    } else if (key == "xsendfile-path") {
+      d.xsendfile_paths.emplace_back(value);
     }
     if (!ok) return Status(Code::kInvalidArgument, "malformed report value for " + std::string(key));
   }
@@ -136,6 +142,12 @@ std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
   out.push_back(std::string("CppCgiRequestBody: ") + (e.spool_unknown_length ? "spool" : "stream"));
   out.push_back(std::string("CppCgiErrorPage: ") + (e.error_page ? "On" : "Off"));
   out.push_back("CppCgiStderrLimit: " + std::to_string(e.stderr_limit) + " bytes");
+  std::string sendable;
+  for (const auto& p : e.xsendfile_paths) sendable += (sendable.empty() ? "" : " ") + p;
+  out.push_back(std::string("CppCgiXSendFile: ") + (e.xsendfile ? "On" : "Off") +
+                (e.xsendfile ? ", from " + (sendable.empty() ? std::string("no directory (CppCgiXSendFilePath)")
+                                                               : sendable)
+                             : std::string()));
   return out;
 }
 

@@ -35,6 +35,9 @@ constexpr FaultSpec Spec(Fault f) {
     case Fault::kKilledAfterHeaders: return {23, L::kError, 500, M::kNone, "see the script's stderr (CPPCGI0001), and the RLimitCPU/RLimitMEM that apply"};
     case Fault::kPollFailed: return {12, L::kError, 500, M::kNone, "see the error; the server is short of a resource (descriptors, memory)"};
     case Fault::kClientGone: return {13, L::kInfo, 400, M::kClientGone, ""};
+    case Fault::kSendfileMissing: return {31, L::kError, 404, M::kNone, "make the script name an existing file under one of the CppCgiXSendFilePath directories"};
+    case Fault::kSendfileRefused: return {32, L::kError, 403, M::kNone, "name a regular file under a CppCgiXSendFilePath directory (add one for it), without . or .. and without a symbolic link that leads out of it, readable by the server's user"};
+    case Fault::kSendfileFailed: return {33, L::kError, 500, M::kNone, "check that the CppCgiXSendFilePath directory exists and the server's user can search it"};
   }
   return {14, LogLevel::kError, 500, FaultMetric::kNone, "report it"};
 }

@@ -38,8 +38,11 @@ enum class Fault : uint8_t {
   kKilledAfterHeaders,  // killed by a signal after its headers went out
   kPollFailed,          // waiting on the script's pipes failed
   kClientGone,          // the client went away while the script ran
+  kSendfileMissing,     // X-Sendfile names a file that does not exist
+  kSendfileRefused,     // X-Sendfile names a path it may not send
+  kSendfileFailed,      // X-Sendfile: an allowed directory cannot be opened, or another error
 };
-inline constexpr size_t kFaultCount = static_cast<size_t>(Fault::kClientGone) + 1;
+inline constexpr size_t kFaultCount = static_cast<size_t>(Fault::kSendfileFailed) + 1;
 
 enum class LogLevel : uint8_t { kCritical, kError, kWarning, kInfo };
 

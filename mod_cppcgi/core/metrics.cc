@@ -172,6 +172,8 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
   counter("cppcgi_helper_restarts_total", "Helpers that died and were replaced.", s.helper_restarts);
   counter("cppcgi_cap_rejections_total",
           "Requests answered 503 because CppCgiMaxScripts or CppCgiMaxScriptsTotal was reached.", s.cap_rejections);
+  counter("cppcgi_sendfile_responses_total", "Responses whose body was a file named by the script's X-Sendfile.",
+          s.sendfile_responses);
   gauge("cppcgi_helpers_alive", "Helper processes of the current generation.", s.helpers_alive);
   gauge("cppcgi_scripts_running", "Scripts running now.", s.scripts_running);
 
@@ -230,6 +232,7 @@ std::string RenderJson(const StatsSnapshot& s) {
   field("client_disconnects", std::to_string(s.client_disconnects));
   field("helper_restarts", std::to_string(s.helper_restarts));
   field("cap_rejections", std::to_string(s.cap_rejections));
+  field("sendfile_responses", std::to_string(s.sendfile_responses));
   std::string buckets = "[";
   for (size_t i = 0; i < kDurationBuckets; ++i) {
     if (i > 0) buckets += ',';
@@ -307,6 +310,7 @@ std::string CountersTable(const StatsSnapshot& s) {
   h += Row("Client disconnects", s.client_disconnects);
   h += Row("Helper restarts", s.helper_restarts);
   h += Row("503 from a concurrency cap", s.cap_rejections);
+  h += Row("Files sent for X-Sendfile", s.sendfile_responses);
   return h + "</table>\n";
 }
 
@@ -337,6 +341,7 @@ std::string RenderStatusSection(const StatsSnapshot& s, bool short_form) {
     line("ClientDisconnects", s.client_disconnects);
     line("HelperRestarts", s.helper_restarts);
     line("CapRejections", s.cap_rejections);
+    line("SendfileResponses", s.sendfile_responses);
     return o;
   }
   return "<hr />\n<h2>mod_cppcgi</h2>\n" + CountersTable(s) + "<h3>Running CGI scripts</h3>\n" + RunningTable(s);

@@ -65,6 +65,7 @@ struct StatsSnapshot {
   uint64_t client_disconnects = 0;
   uint64_t helper_restarts = 0;
   uint64_t cap_rejections = 0;  // 503s from CppCgiMaxScripts / CppCgiMaxScriptsTotal
+  uint64_t sendfile_responses = 0;  // files sent for X-Sendfile (CppCgiXSendFile)
   uint32_t helpers_alive = 0;
   uint32_t scripts_running = 0;
   std::array<uint64_t, kDurationBuckets> duration_buckets{};  // not cumulative

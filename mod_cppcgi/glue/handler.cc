@@ -238,6 +238,7 @@ int HandleRequest(request_rec* r) {
   options.stderr_limit = settings.stderr_limit;
   options.keep_body_bytes = ScriptLogBodyBytes(settings.script_log);
   options.keep_output_bytes = ScriptLogOutputBytes(settings.script_log);
+  if (settings.xsendfile && !options.nph) options.xsendfile_paths = &settings.xsendfile_paths;
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
   if (status < 400 || run.failure().empty()) return status;

@@ -69,7 +69,7 @@ namespace {
 
 // Named for its layout: a graceful restart into a build whose Retained (or
 // SharedStats) differs starts afresh instead of reading a smaller block.
-constexpr const char* kRetainedKey = "mod_cppcgi-retained-3";
+constexpr const char* kRetainedKey = "mod_cppcgi-retained-4";
 constexpr int kMaxDraining = 1024;
 
 // State that outlives a generation (httpd may unload and reload this .so on

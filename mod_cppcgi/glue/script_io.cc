@@ -10,6 +10,7 @@
 #include "core/run_deadlines.h"
 #include "glue/failure_report.h"
 #include "glue/script_headers_apply.h"
+#include "glue/xsendfile.h"
 
 namespace cppcgi {
 namespace {
@@ -169,6 +170,8 @@ StatusOr<wire::Message> ScriptRun::Handoff(const std::string& frame, int exec_fd
 
 void ScriptRun::OnHeaders() {
   HeaderOutcome outcome = ApplyScriptHeaders(r_, framer_.lines());
+  // Taken off whatever the response becomes: it never reaches the client.
+  const char* sendfile = opt_.xsendfile_paths != nullptr ? TakeSendfileHeader(r_) : nullptr;
   if (!outcome.failure.empty()) {
     outcome.final_status = Fail(Fault::kBadHeaders, outcome.failure, outcome.final_status);
   }
@@ -176,6 +179,11 @@ void ScriptRun::OnHeaders() {
     phase_ = Phase::kDiscard;  // the rest of the output is read and dropped
     final_status_ = outcome.final_status;
     local_redirect_ = outcome.local_redirect;
+    return;
+  }
+  if (sendfile != nullptr) {
+    phase_ = Phase::kDiscard;  // the file is the body, sent once the script is done
+    sendfile_path_ = sendfile;
     return;
   }
   phase_ = Phase::kBody;

@@ -12,7 +12,8 @@
 //        headers  the header section is framed (core/script_headers.h), then
 //                 applied (script_headers_apply.h);
 //        body     the response body goes to httpd's filters (ResponseOutput);
-//        discard  a redirect, a 304 or an error: the rest is read and dropped;
+//        discard  a redirect, a 304, an error or an X-Sendfile file
+//                 (xsendfile.h): the rest is read and dropped;
 //   3. end      (script_run_end.cc)   what the request gets, the one line that
 //                                     says why a run failed, the accounting.
 //
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "core/run_deadlines.h"
 #include "core/script_headers.h"
@@ -52,6 +54,8 @@ struct ScriptRunOptions {
   int64_t keep_body_bytes = 0;     // the start of the request body kept for ScriptLog
   // For ScriptLog: bytes of stdout (until the response starts) and of stderr kept; 0: none.
   int64_t keep_output_bytes = 0;
+  // CppCgiXSendFile On: the directories X-Sendfile may send from (glue/xsendfile.h); null: Off.
+  const std::vector<std::string>* xsendfile_paths = nullptr;
 };
 
 class ScriptRun {
@@ -137,6 +141,7 @@ class ScriptRun {
   ResponseOutput output_;
   int final_status_ = OK;         // what Run() returns after discarding output
   const char* local_redirect_ = nullptr;
+  const char* sendfile_path_ = nullptr;  // X-Sendfile: the file to send once the script is done
   bool timed_out_ = false;
   bool over_run_time_ = false;
   int interim_count_ = 0;

@@ -13,6 +13,7 @@
 #include "core/suexec.h"
 #include "glue/failure_report.h"
 #include "glue/script_io.h"
+#include "glue/xsendfile.h"
 
 namespace cppcgi {
 namespace {
@@ -197,7 +198,12 @@ int ScriptRun::Finish() {
   session_.Release();
   if (phase_ == Phase::kBody) return OK;
 
-  // kDiscard: a redirect, a 304, or a header error; output has been read to the end.
+  // kDiscard: a redirect, a 304, a header error, or X-Sendfile; output has been read to the end.
+  if (sendfile_path_ != nullptr) {
+    SendfileOutcome sent = SendNamedFile(r_, sendfile_path_, *opt_.xsendfile_paths);
+    if (sent.fault) return Fail(*sent.fault, std::move(sent.text));
+    return sent.status;
+  }
   if (local_redirect_ != nullptr) {
     r_->method = "GET";
     r_->method_number = M_GET;

@@ -3,6 +3,7 @@
 
 #include <pwd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
@@ -166,6 +167,19 @@ const char* SetErrorPage(cmd_parms*, void* dir, int on) {
   return nullptr;
 }
 
+const char* SetXSendFile(cmd_parms*, void* dir, int on) {
+  Dir(dir).xsendfile = on != 0;
+  return nullptr;
+}
+
+const char* AddXSendFilePath(cmd_parms* cmd, void* dir, const char* arg) {
+  auto path = ParseAbsolutePath(cmd->cmd->name, arg);
+  if (!path.ok()) return Error(cmd, path.status());
+  auto& list = Dir(dir).xsendfile_paths;
+  if (std::find(list.begin(), list.end(), *path) == list.end()) list.push_back(*path);
+  return nullptr;
+}
+
 const char* SetStderrLimit(cmd_parms* cmd, void* dir, const char* arg) {
   auto n = ParseCount(cmd->cmd->name, arg, 0, 1 << 30);
   if (!n.ok()) {
@@ -243,6 +257,12 @@ const command_rec kDirectives[] = {
     AP_INIT_TAKE2("CppCgiInterpreter", AsCmdFunc(SetInterpreter), nullptr, RSRC_CONF | ACCESS_CONF | OR_OPTIONS,
                   "An extension and the interpreter that runs such files (no #! or exec bit needed), "
                   "e.g. CppCgiInterpreter .py /usr/bin/python3"),
+    AP_INIT_FLAG("CppCgiXSendFile", AsCmdFunc(SetXSendFile), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On: a script's X-Sendfile (or X-LIGHTTPD-send-file) header names a file under CppCgiXSendFilePath "
+                 "that the server sends instead of the script's body (default: Off)"),
+    AP_INIT_ITERATE("CppCgiXSendFilePath", AsCmdFunc(AddXSendFilePath), nullptr, RSRC_CONF | ACCESS_CONF,
+                    "Absolute paths of the directories whose files X-Sendfile may send (a section adds to its "
+                    "parent's; default: none)"),
     AP_INIT_TAKE1("CppCgiScriptOwner", AsCmdFunc(SetScriptOwner), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Only run scripts owned by this user (name or #uid)"),
     AP_INIT_TAKE1("CppCgiMaxRunTime", AsCmdFunc(SetMaxRunTime), nullptr, RSRC_CONF | ACCESS_CONF,

@@ -124,6 +124,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
   out.client_disconnects = Load(s->client_disconnects);
   out.helper_restarts = Load(s->helper_restarts);
   out.cap_rejections = Load(s->cap_rejections);
+  out.sendfile_responses = Load(s->sendfile_responses);
   out.helpers_alive = s->helpers_alive.load(std::memory_order_relaxed);
   out.scripts_running = s->scripts_running.load(std::memory_order_relaxed);
   for (size_t i = 0; i < kDurationBuckets; ++i) out.duration_buckets[i] = Load(s->duration_buckets[i]);

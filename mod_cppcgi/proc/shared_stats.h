@@ -51,6 +51,7 @@ struct SharedStats {
   std::atomic<uint64_t> duration_sum_us;
   RunningEntry running[kRunningSlots];
   std::atomic<uint64_t> said_once[kOnceSlots];  // keys of what was said once; 0: free
+  std::atomic<uint64_t> sendfile_responses;     // files sent for a script's X-Sendfile
 };
 
 StatusOr<SharedStats*> MapSharedStats();

@@ -31,6 +31,7 @@ WORKLOADS = {
     "py": ("hello.py", None),              # python3 script
     "echo64k": ("echo", 64 * 1024),        # 64 KiB POST echoed back
     "big": ("big", None),                  # 1 MiB response
+    "sendfile": ("sendfile", None),        # the same 1 MiB, as a file named by X-Sendfile (mod_cppcgi only)
 }
 SPAWN_CEILING = ("hello", "null")
 # The servers' names, as the table gives them and the ratios and targets look them up.
@@ -44,9 +45,12 @@ EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpare
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
 
 
-def build_cgi(name, out):
-    """Compiles one of the C workloads to out: hello, echo or big (workloads.c), or null (nolibc_hello.c)."""
-    if name == "null":
+def build_cgi(name, out, site=None):
+    """Compiles one of the C workloads to out: hello, echo, big or sendfile (workloads.c), or null (nolibc_hello.c)."""
+    if name == "sendfile":
+        cmd = ["cc", "-O2", "-static", "-DSENDFILE", f'-DSENDFILE_PATH="{site}/htdocs/big.bin"', "-o", out,
+               os.path.join(HERE, "workloads.c")]
+    elif name == "null":
         cmd = ["cc", "-O2", "-static", "-nostdlib", "-ffreestanding", "-fno-stack-protector", "-o", out,
                os.path.join(HERE, "nolibc_hello.c")]
     else:
@@ -58,8 +62,10 @@ def build_workloads(d):
     cgi = os.path.join(d, "cgi-bin")
     os.makedirs(cgi, mode=0o755)
     os.makedirs(os.path.join(d, "htdocs"), mode=0o755)
-    for name in ("hello", "echo", "big", "null"):
-        build_cgi(name, os.path.join(cgi, name))
+    for name in ("hello", "echo", "big", "null", "sendfile"):
+        build_cgi(name, os.path.join(cgi, name), d)
+    with open(os.path.join(d, "htdocs", "big.bin"), "wb") as f:
+        f.write(b"x" * (1 << 20))
     with open(os.path.join(cgi, "hello.sh"), "w") as f:
         f.write("#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\nHello, World!\\n'\n")
     with open(os.path.join(cgi, "hello.py"), "w") as f:
@@ -73,15 +79,17 @@ def build_workloads(d):
 
 
 class Apache:
-    def __init__(self, name, site, mpm, module_line, extra="", cgi_dir=None):
+    def __init__(self, name, site, mpm, module_line, extra="", cgi_dir=None, xsendfile=False):
         self.name = name
+        self.xsendfile = xsendfile  # serves the sendfile workload
         self.srv = HttpdServer(mpm=mpm, log_level="warn" if "cppcgi" not in module_line else "warn cppcgi:warn")
         self.srv.module_lines = [module_line]
         self.srv.mpm_conf = EVENT_MPM if mpm != "prefork" else PREFORK_MPM
         self.srv.add_dir("cgi-bin", os.path.join(site, "cgi-bin"))
         cgi_dir = cgi_dir or f"{self.srv.root}/cgi-bin"
+        sendfile = f'  CppCgiXSendFile On\n  CppCgiXSendFilePath "{site}/htdocs"\n' if xsendfile else ""
         self.srv.extra_conf = (f'ScriptAlias /cgi-bin/ "{cgi_dir}/"\n<Directory "{cgi_dir}">\n  Require all granted\n'
-                               '</Directory>\nKeepAlive On\n' + extra.format(root=self.srv.root))
+                               f'{sendfile}</Directory>\nKeepAlive On\n' + extra.format(root=self.srv.root))
         self.port = self.srv.port
 
     def start(self):
@@ -370,7 +378,7 @@ def main():
     suexec_conf = f"SuexecUserGroup {BENCH_USER} {BENCH_USER}\n"
     makers = {
         "cppcgi": lambda: Apache(OURS, site, "event",
-                                 f'LoadModule cppcgi_module "{args.module}"'),
+                                 f'LoadModule cppcgi_module "{args.module}"', xsendfile=True),
         "cgid": lambda: Apache(CGID, site, "event",
                                f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"',
                                'ScriptSock "{root}/run/cgid.sock"\n'),
@@ -399,6 +407,8 @@ def main():
                 for c in concs:
                     # Every other round in the reverse order: no server always runs right after another.
                     for s in (servers if rnd % 2 == 0 else servers[::-1]):
+                        if workload == "sendfile" and not getattr(s, "xsendfile", False):
+                            continue
                         r = run_wrk(s.port, workload, c, args.seconds, os.path.join(site, "post.lua"))
                         results.setdefault((s.name, workload, c), []).append(r)
                         print(f"round {rnd + 1} {workload} c={c} {s.name}: {r['rps']:.0f} req/s "
@@ -433,7 +443,9 @@ def main():
     for workload in workloads:
         for c in concs:
             for s in servers:
-                runs = results[(s.name, workload, c)]
+                runs = results.get((s.name, workload, c))
+                if not runs:
+                    continue
                 med = lambda k: median_of(runs, k)  # noqa: E731
                 ratio = ratio_to(runs, results.get((ref, workload, c)))
                 ceil = ceiling_share(runs, ceilings[(workload, c)]) if (workload, c) in ceilings else None
@@ -469,11 +481,23 @@ def main():
                     per_round = [r["rps"] / x["rps"] for r, x in zip(ident, refs)]
                     print(f"- {workload} c={c} {label}: {statistics.median(per_round):.2f} "
                           f"({min(per_round):.2f}–{max(per_round):.2f})")
+    if "sendfile" in workloads and "big" in workloads and (OURS, "big", concs[0]) in results:
+        print("\nThe same 1 MiB through X-Sendfile ÷ written by the script (mod_cppcgi, per round: median, "
+              "lowest–highest):")
+        for c in concs:
+            sent, written = results.get((OURS, "sendfile", c)), results.get((OURS, "big", c))
+            if sent and written:
+                per_round = [a["rps"] / b["rps"] for a, b in zip(sent, written)]
+                print(f"- c={c}: {statistics.median(per_round):.2f} ({min(per_round):.2f}–{max(per_round):.2f}); "
+                      f"server CPU per request {median_of(sent, 'cpu_ms'):.2f} against "
+                      f"{median_of(written, 'cpu_ms'):.2f} ms")
     if args.baseline:
         print("\nmod_cppcgi ÷ its baseline build, per round (median, lowest–highest; below 0.97 is flagged):")
         for workload in workloads:
             for c in concs:
                 runs, base = results.get((ours, workload, c)), results.get((BASELINE, workload, c))
+                if not runs or not base:
+                    continue
                 per_round = [r["rps"] / x["rps"] for r, x in zip(runs, base)]
                 median = statistics.median(per_round)
                 print(f"- {workload} c={c}: {median:.3f} ({min(per_round):.3f}–{max(per_round):.3f})"

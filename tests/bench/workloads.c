@@ -2,7 +2,8 @@
 /* CGI workloads for the benchmark, one binary per -D choice:
  *   -DHELLO  a short text response
  *   -DECHO   echoes CONTENT_LENGTH bytes of the request body
- *   -DBIG    a 1 MiB response */
+ *   -DBIG    a 1 MiB response
+ *   -DSENDFILE -DSENDFILE_PATH='"/path"'  the same, named by X-Sendfile */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,9 @@ int main(void) {
   static const char h[] = "Content-Type: application/octet-stream\n\n";
   out(h, sizeof h - 1);
   for (int i = 0; i < 16; ++i) out(block, sizeof block);
+#elif defined(SENDFILE)
+  static const char h[] = "Content-Type: application/octet-stream\nX-Sendfile: " SENDFILE_PATH "\n\n";
+  out(h, sizeof h - 1);
 #endif
   return 0;
 }

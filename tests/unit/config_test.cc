@@ -211,6 +211,22 @@ TEST(Resolve, UnsetDirectivesGetTheirDefaults) {
   EXPECT_FALSE(e.script_log.path);
   EXPECT_EQ(e.script_log.length, 10385760);  // mod_cgi's defaults
   EXPECT_EQ(e.script_log.buffer, 1024);
+  EXPECT_FALSE(e.xsendfile);
+  EXPECT_TRUE(e.xsendfile_paths.empty());
+}
+
+TEST(ConfigTest, XSendFilePathsAddUpAndTheSwitchInherits) {
+  DirSettings server, section;
+  server.xsendfile = true;
+  server.xsendfile_paths = {"/srv/a", "/srv/b"};
+  section.xsendfile_paths = {"/srv/b", "/srv/c"};
+  DirSettings merged = Merge(server, section);
+  EXPECT_EQ(merged.xsendfile, true);
+  EXPECT_EQ(merged.xsendfile_paths, (std::vector<std::string>{"/srv/a", "/srv/b", "/srv/c"}));
+  section.xsendfile = false;
+  EffectiveSettings e = Resolve(Merge(server, section), ServerSettings{}, 1000);
+  EXPECT_FALSE(e.xsendfile);
+  EXPECT_EQ(e.xsendfile_paths.size(), 3u);
 }
 
 TEST(Resolve, SetDirectivesWin) {

@@ -65,9 +65,19 @@ TEST(DoctorReportTest, DescribesDefaultsInPlainWords) {
   EXPECT_TRUE(has("CppCgiPermissionCheck: On"));
   EXPECT_TRUE(has("CppCgiAllowInterpreter: any"));
   EXPECT_TRUE(has("CppCgiStderrLimit: 1048576 bytes"));
+  EXPECT_TRUE(has("CppCgiXSendFile: Off"));
   r.settings.idle_timeout_ms = 250;
+  r.settings.xsendfile = true;
   lines = DescribeDoctorReport(r);
   EXPECT_TRUE(has("CppCgiIdleTimeout: 250 ms"));
+  EXPECT_TRUE(has("CppCgiXSendFile: On, from no directory (CppCgiXSendFilePath)"));
+  r.settings.xsendfile_paths = {"/srv/a", "/srv/b"};
+  auto parsed = ParseDoctorReport(FormatDoctorReport(r));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->settings.xsendfile, true);
+  EXPECT_EQ(parsed->settings.xsendfile_paths, r.settings.xsendfile_paths);
+  lines = DescribeDoctorReport(*parsed);
+  EXPECT_TRUE(has("CppCgiXSendFile: On, from /srv/a /srv/b"));
 }
 
 }  // namespace

@@ -20,6 +20,7 @@ StatsSnapshot Sample() {
   s.refusals[1] = 3;  // CPPCGI0301
   s.timeouts_idle = 1;
   s.cap_rejections = 4;
+  s.sendfile_responses = 9;
   s.helpers_alive = 2;
   s.scripts_running = 1;
   s.duration_buckets[DurationBucket(3000)] = 6;       // 3 ms
@@ -49,6 +50,7 @@ TEST(MetricsTest, PrometheusHasCumulativeHistogramAndLabels) {
   EXPECT_TRUE(Contains(p, "cppcgi_check_refusals_total{check=\"writable_by_others\"} 3\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_timeouts_total{kind=\"idle\"} 1\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_cap_rejections_total 4\n"));
+  EXPECT_TRUE(Contains(p, "cppcgi_sendfile_responses_total 9\n"));
   EXPECT_TRUE(Contains(p, "# TYPE cppcgi_helpers_alive gauge\ncppcgi_helpers_alive 2\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"0.005\"} 6\n"));
   EXPECT_TRUE(Contains(p, "cppcgi_script_duration_seconds_bucket{le=\"300\"} 6\n"));
@@ -70,7 +72,7 @@ TEST(MetricsTest, JsonEscapesAndListsRunningScripts) {
   std::string j = RenderJson(Sample());
   EXPECT_TRUE(Contains(j, "\"scripts_started\":7"));
   EXPECT_TRUE(Contains(j, "\"check_refusals\":{\"not_regular_file\":0,\"writable_by_others\":3"));
-  EXPECT_TRUE(Contains(j, "\"cap_rejections\":4"));
+  EXPECT_TRUE(Contains(j, "\"cap_rejections\":4,\"sendfile_responses\":9"));
   EXPECT_TRUE(Contains(j, "\"request\":\"GET /cgi-bin/slow.py?a=<b>&\\\"c\\\"\""));
   EXPECT_TRUE(Contains(j, "[\"+Inf\",1]"));
   EXPECT_EQ(JsonEscape(std::string("a\nb\x01", 4)), "a\\u000ab\\u0001");
