@@ -43,13 +43,13 @@ int OpenByWalk(int dirfd, std::string_view rel) {
 
 }  // namespace
 
-StatusOr<OpenedFile> OpenRegularFileBeneath(const std::string& dir, const std::string& rel) {
+StatusOr<FileBeneath> OpenRegularFileBeneath(const std::string& dir, const std::string& rel) {
   UniqueFd dirfd(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dirfd) return Status(Code::kUnavailable, "the directory " + dir + " cannot be opened", errno);
   int fd = OpenAt2(dirfd.get(), rel.c_str());
   if (fd < 0 && errno == ENOSYS) fd = OpenByWalk(dirfd.get(), rel);
   if (fd < 0) return Status::System("open " + rel + " beneath " + dir, errno);
-  OpenedFile out{UniqueFd(fd), {}};
+  FileBeneath out{UniqueFd(fd), {}};
   if (::fstat(fd, &out.st) != 0) return Status::System("fstat", errno);
   if (!S_ISREG(out.st.st_mode)) return Status(Code::kInvalidArgument, "not a regular file");
   int flags = ::fcntl(fd, F_GETFL);

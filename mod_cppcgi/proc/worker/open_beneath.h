@@ -16,7 +16,7 @@
 
 namespace cppcgi {
 
-struct OpenedFile {
+struct FileBeneath {
   UniqueFd fd;      // read-only, close-on-exec
   struct stat st;   // of that fd: a regular file
 };
@@ -26,6 +26,6 @@ struct OpenedFile {
 // way out, ...), or Code::kInvalidArgument for something that is not a
 // regular file (a FIFO is not waited on), or Code::kUnavailable (with the
 // errno) when `dir` itself cannot be opened.
-StatusOr<OpenedFile> OpenRegularFileBeneath(const std::string& dir, const std::string& rel);
+StatusOr<FileBeneath> OpenRegularFileBeneath(const std::string& dir, const std::string& rel);
 
 }  // namespace cppcgi
