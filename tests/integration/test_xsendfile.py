@@ -20,6 +20,7 @@ import time
 import pytest
 
 from conftest import MPM
+from waits import wait_until
 
 GIB = 1 << 30
 # Bytes written into the sparse file at these offsets; everything else is zeros.
@@ -49,6 +50,8 @@ ScriptAlias /xs-off/ "{root}/xs-cgi/"
 <Location /cppcgi-status>
   SetHandler cppcgi-status
 </Location>
+LogFormat "%>s %{{cppcgi-sendfile}}n %U" sendfile
+CustomLog "{root}/logs/sendfile.log" sendfile
 """
 
 
@@ -325,8 +328,15 @@ def test_a_link_swapped_in_while_requests_run_never_leaks(xs):
     assert outcomes.get(200, 0) > 0 and outcomes.get(403, 0) > 0, outcomes
 
 
-def test_the_status_page_counts_files_sent(xs):
+def test_the_status_page_and_the_request_note_count_files_sent(xs):
     before = json.loads(xs.get("/cppcgi-status?json")[2])["sendfile_responses"]
-    assert xs.get("/xs/send.sh?" + os.path.join(xs.files, "hello.txt"))[0] == 200
+    path = os.path.join(xs.files, "hello.txt")
+    assert xs.get("/xs/send.sh?" + path)[0] == 200
     after = json.loads(xs.get("/cppcgi-status?json")[2])["sendfile_responses"]
     assert after == before + 1
+    # %{cppcgi-sendfile}n names the file; a script's own body leaves it empty ("-").
+    assert xs.get("/xs-off/send.sh?" + path)[0] == 200
+    log = xs.path("logs", "sendfile.log")
+    lines = wait_until(lambda: (lambda t: t if "/xs-off/send.sh" in t else None)(open(log).read()), timeout=10)
+    assert f"200 {path} /xs/send.sh" in lines, lines
+    assert "200 - /xs-off/send.sh" in lines, lines
