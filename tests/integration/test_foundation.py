@@ -360,8 +360,8 @@ def test_stop_leaves_no_helper_or_script(fresh_server):
     t = threading.Thread(target=lambda: _ignore(srv.get, "/cgi-bin/sleep.sh?20", timeout=30))
     t.start()
     wait_script_running(srv, "sleep.sh")
-    everything = srv.process_tree()
-    assert any("sleep" in p["comm"] for p in everything), everything
+    # The shell forks sleep(1) a moment after it starts: wait for the grandchild too.
+    wait_until(lambda: any(p["comm"] == "sleep" for p in srv.process_tree()), 10, what="sleep(1) below sleep.sh")
     left = srv.stop()
     assert left == []
     t.join(30)
