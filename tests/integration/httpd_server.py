@@ -228,7 +228,7 @@ class HttpdServer(HttpClient):
                 self.parent_pid = int(open(self.pid_file).read().strip())
                 if self._answers():
                     # What the tests' guard (conftest.py) compares this server with.
-                    self.start_snapshot = self.invariant_snapshot()
+                    self.start_snapshot = self._settled_snapshot()
                     RUNNING.append(self)
                     return self
             except (OSError, ValueError):
@@ -354,6 +354,20 @@ class HttpdServer(HttpClient):
             return None
         sockets = sum(1 for link in links if link.startswith("socket:"))
         return len(links) - sockets, sockets, threads
+
+    def _settled_snapshot(self, timeout=3):
+        """invariant_snapshot() once two in a row, 0.2 s apart, agree: a worker
+        that has not finished its child_init yet (slow under ASan) would
+        otherwise be counted with fewer fds than it keeps."""
+        deadline = time.time() + timeout
+        last = self.invariant_snapshot()
+        while time.time() < deadline:
+            time.sleep(0.2)
+            now = self.invariant_snapshot()
+            if now == last:
+                break
+            last = now
+        return last
 
     def invariant_snapshot(self):
         """The fd counts of every httpd worker process, by pid."""
