@@ -359,15 +359,14 @@ class HttpdServer(HttpClient):
         """invariant_snapshot() once two in a row, 0.2 s apart, agree: a worker
         that has not finished its child_init yet (slow under ASan) would
         otherwise be counted with fewer fds than it keeps."""
-        deadline = time.time() + timeout
-        last = self.invariant_snapshot()
-        while time.time() < deadline:
-            time.sleep(0.2)
-            now = self.invariant_snapshot()
-            if now == last:
-                break
-            last = now
-        return last
+        seen = []
+
+        def settled():
+            seen.append(self.invariant_snapshot())
+            return len(seen) > 1 and seen[-1] == seen[-2]
+
+        wait_until(settled, timeout, interval=0.2)
+        return seen[-1]
 
     def invariant_snapshot(self):
         """The fd counts of every httpd worker process, by pid."""
