@@ -140,6 +140,10 @@ DirSettings Merge(const DirSettings& parent, const DirSettings& child) {
   for (const std::string& p : child.xsendfile_paths)
     if (std::find(out.xsendfile_paths.begin(), out.xsendfile_paths.end(), p) == out.xsendfile_paths.end())
       out.xsendfile_paths.push_back(p);
+  // On or Off and its modules are one setting: a section that sets it replaces both.
+  const DirSettings& preload = child.python_preload ? child : parent;
+  out.python_preload = preload.python_preload;
+  out.python_preload_modules = preload.python_preload_modules;
   return out;
 }
 
@@ -172,6 +176,8 @@ EffectiveSettings Resolve(const DirSettings& dir, const ServerSettings& server, 
   out.script_log = ResolveScriptLog(server);
   if (dir.xsendfile) out.xsendfile = *dir.xsendfile;
   out.xsendfile_paths = dir.xsendfile_paths;
+  if (dir.python_preload) out.python_preload = *dir.python_preload;
+  if (dir.python_preload_modules) out.python_preload_modules = *dir.python_preload_modules;
   return out;
 }
 

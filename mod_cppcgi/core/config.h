@@ -94,6 +94,8 @@ struct DirSettings {
   uint32_t max_scripts_slot = 0;
   std::optional<bool> xsendfile;             // CppCgiXSendFile
   std::vector<std::string> xsendfile_paths;  // CppCgiXSendFilePath (a section adds to its parent's)
+  std::optional<bool> python_preload;        // CppCgiPythonPreload On|Off
+  std::optional<std::vector<std::string>> python_preload_modules;  // ... and the modules it names
 };
 
 ServerSettings Merge(const ServerSettings& parent, const ServerSettings& child);
@@ -122,6 +124,8 @@ struct EffectiveSettings {
   ScriptLogSettings script_log;
   bool xsendfile = false;                    // CppCgiXSendFile
   std::vector<std::string> xsendfile_paths;  // CppCgiXSendFilePath
+  bool python_preload = false;                      // CppCgiPythonPreload
+  std::vector<std::string> python_preload_modules;  // imported by the warm process
 };
 
 // `timeout_ms`: httpd's Timeout directive where the request is, which an

@@ -50,6 +50,10 @@ std::string FormatDoctorReport(const DoctorReport& r) {
   if (d.stderr_limit) out += Line("stderr-limit", std::to_string(*d.stderr_limit));
   if (d.xsendfile) out += Line("xsendfile", *d.xsendfile ? "on" : "off");
   for (const auto& p : d.xsendfile_paths) out += Line("xsendfile-path", p);
+  if (d.python_preload) out += Line("python-preload", *d.python_preload ? "on" : "off");
+  if (d.python_preload_modules) {
+    for (const auto& m : *d.python_preload_modules) out += Line("python-preload-module", m);
+  }
   return out;
 }
 
@@ -109,6 +113,11 @@ StatusOr<DoctorReport> ParseDoctorReport(std::string_view output) {
       d.xsendfile = value == "on";
     } else if (key == "xsendfile-path") {
       d.xsendfile_paths.emplace_back(value);
+    } else if (key == "python-preload") {
+      d.python_preload = value == "on";
+    } else if (key == "python-preload-module") {
+      if (!d.python_preload_modules) d.python_preload_modules.emplace();
+      d.python_preload_modules->emplace_back(value);
     }
     if (!ok) return Status(Code::kInvalidArgument, "malformed report value for " + std::string(key));
   }
@@ -148,6 +157,12 @@ std::vector<std::string> DescribeDoctorReport(const DoctorReport& r) {
                 (e.xsendfile ? ", from " + (sendable.empty() ? std::string("no directory (CppCgiXSendFilePath)")
                                                                : sendable)
                              : std::string()));
+  std::string modules;
+  for (const auto& m : e.python_preload_modules) modules += " " + m;
+  out.push_back(std::string("CppCgiPythonPreload: ") +
+                (e.python_preload ? "On (python3 scripts start from a warm interpreter" +
+                                        (modules.empty() ? std::string(")") : ", preloaded:" + modules + ")")
+                                  : "Off"));
   return out;
 }
 

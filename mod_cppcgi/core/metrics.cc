@@ -174,6 +174,8 @@ std::string RenderPrometheus(const StatsSnapshot& s) {
           "Requests answered 503 because CppCgiMaxScripts or CppCgiMaxScriptsTotal was reached.", s.cap_rejections);
   counter("cppcgi_sendfile_responses_total", "Responses whose body was a file named by the script's X-Sendfile.",
           s.sendfile_responses);
+  counter("cppcgi_python_warm_starts_total",
+          "Scripts forked by a warm Python process (CppCgiPythonPreload) instead of exec'd.", s.python_warm_starts);
   gauge("cppcgi_helpers_alive", "Helper processes of the current generation.", s.helpers_alive);
   gauge("cppcgi_scripts_running", "Scripts running now.", s.scripts_running);
 
@@ -233,6 +235,7 @@ std::string RenderJson(const StatsSnapshot& s) {
   field("helper_restarts", std::to_string(s.helper_restarts));
   field("cap_rejections", std::to_string(s.cap_rejections));
   field("sendfile_responses", std::to_string(s.sendfile_responses));
+  field("python_warm_starts", std::to_string(s.python_warm_starts));
   std::string buckets = "[";
   for (size_t i = 0; i < kDurationBuckets; ++i) {
     if (i > 0) buckets += ',';
@@ -245,7 +248,8 @@ std::string RenderJson(const StatsSnapshot& s) {
   for (const RunningScript& r : s.running) {
     if (running.size() > 1) running += ',';
     running += "{\"pid\":" + std::to_string(r.pid) + ",\"helper\":" + std::to_string(r.helper) +
-               ",\"uid\":" + std::to_string(r.uid) + ",\"request\":\"" +
+               ",\"uid\":" + std::to_string(r.uid) + ",\"started\":\"" + (r.warm ? "warm" : "exec") +
+               "\",\"request\":\"" +
                JsonEscape(r.request) + "\",\"client\":\"" + JsonEscape(r.client) +
                "\",\"runtime_seconds\":" + Num(r.runtime_s) + "}";
   }
@@ -265,10 +269,10 @@ namespace {
 
 std::string RunningTable(const StatsSnapshot& s) {
   std::string h = "<table id=\"cppcgi-running\" border=\"1\">\n<tr><th>PID</th><th>Helper</th><th>UID</th>"
-                  "<th>Request</th><th>Client</th><th>Runtime (s)</th></tr>\n";
+                  "<th>Started</th><th>Request</th><th>Client</th><th>Runtime (s)</th></tr>\n";
   for (const RunningScript& r : s.running) {
     h += "<tr><td>" + std::to_string(r.pid) + "</td><td>" + std::to_string(r.helper) + "</td><td>" +
-         std::to_string(r.uid) + "</td><td>" +
+         std::to_string(r.uid) + "</td><td>" + (r.warm ? "warm Python" : "exec") + "</td><td>" +
          HtmlEscape(r.request) + "</td><td>" + HtmlEscape(r.client) + "</td><td>" + Num(r.runtime_s) + "</td></tr>\n";
   }
   return h + "</table>\n";
@@ -311,6 +315,7 @@ std::string CountersTable(const StatsSnapshot& s) {
   h += Row("Helper restarts", s.helper_restarts);
   h += Row("503 from a concurrency cap", s.cap_rejections);
   h += Row("Files sent for X-Sendfile", s.sendfile_responses);
+  h += Row("Scripts forked by a warm Python", s.python_warm_starts);
   return h + "</table>\n";
 }
 
@@ -342,6 +347,7 @@ std::string RenderStatusSection(const StatsSnapshot& s, bool short_form) {
     line("HelperRestarts", s.helper_restarts);
     line("CapRejections", s.cap_rejections);
     line("SendfileResponses", s.sendfile_responses);
+    line("PythonWarmStarts", s.python_warm_starts);
     return o;
   }
   return "<hr />\n<h2>mod_cppcgi</h2>\n" + CountersTable(s) + "<h3>Running CGI scripts</h3>\n" + RunningTable(s);

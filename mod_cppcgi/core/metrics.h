@@ -43,6 +43,7 @@ struct RunningScript {
   std::string request;  // "GET /cgi-bin/x.py?q"
   std::string client;
   double runtime_s = 0;
+  bool warm = false;   // forked by a warm Python process (CppCgiPythonPreload), not exec'd
 };
 
 // A SuexecUserGroup identity with helpers of its own (CppCgiSuexec helpers).
@@ -66,6 +67,7 @@ struct StatsSnapshot {
   uint64_t helper_restarts = 0;
   uint64_t cap_rejections = 0;  // 503s from CppCgiMaxScripts / CppCgiMaxScriptsTotal
   uint64_t sendfile_responses = 0;  // files sent for X-Sendfile (CppCgiXSendFile)
+  uint64_t python_warm_starts = 0;  // scripts forked by a warm Python process (CppCgiPythonPreload)
   uint32_t helpers_alive = 0;
   uint32_t scripts_running = 0;
   std::array<uint64_t, kDurationBuckets> duration_buckets{};  // not cumulative

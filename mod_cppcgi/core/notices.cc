@@ -33,6 +33,7 @@ constexpr NoticeSpec Spec(Notice n) {
     case Notice::kHelperBadRequest: return {104, L::kError, "only httpd's workers should write to the helpers' socket: find what else did; if it was a worker, report it as a bug"};
     case Notice::kHelperForeignRequest: return {104, L::kWarning, "a process running as User (a CGI script, most likely) tried to have a helper run a program: find it by its pid; only httpd's workers can give helpers work"};
     case Notice::kHelperReplyFailed: return {104, L::kWarning, "none if it is rare (the worker gave up first, e.g. its client left); if it recurs, look at the load on the server"};
+    case Notice::kWarmPythonFailed: return {104, L::kWarning, "check the modules CppCgiPythonPreload names (Python's own message is logged just before this line), or set CppCgiPythonPreload Off; scripts meanwhile run the normal way"};
     case Notice::kConflict: return {200, L::kCritical, "remove the LoadModule line of mod_cgi and mod_cgid (on Debian: a2dismod cgi cgid)", true};
     case Notice::kCompatDirective: return {201, L::kWarning, "remove the directive; mod_cppcgi's helpers need no socket path (CppCgiHelpers sizes the pool)"};
     case Notice::kCompatValue: return {202, L::kWarning, "write the value as a whole number, within the range the directive takes"};

@@ -40,6 +40,7 @@ enum class Notice : uint8_t {
   kHelperBadRequest,     // inside a helper: a worker's request was malformed
   kHelperForeignRequest, // inside a helper: a request without the worker key
   kHelperReplyFailed,    // inside a helper: a worker could not be answered
+  kWarmPythonFailed,     // inside a helper: a warm Python process failed (CppCgiPythonPreload)
   // Configuration (02xx)
   kConflict,             // mod_cgi or mod_cgid loaded as well
   kCompatDirective,      // accepted for compatibility, no effect

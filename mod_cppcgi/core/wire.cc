@@ -101,9 +101,9 @@ Status PutPayload(Writer& w, const SpawnRequest& req) {
       if (HasNul(s)) return Status{Code::kInvalidArgument, "NUL byte in argv or environment"};
     }
   }
-  size_t size = kHeaderSize + 68 + kWorkerKeySize + req.exec_name.size() + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
+  size_t size = kHeaderSize + 73 + kWorkerKeySize + req.exec_name.size() + req.path.size() + req.cwd.size() + req.request.size() + req.client.size() +
                 req.limits.size() * 20;
-  for (const auto* list : {&req.argv, &req.env}) {
+  for (const auto* list : {&req.argv, &req.env, &req.python_preload}) {
     for (const auto& s : *list) size += 4 + s.size();
   }
   w.out().reserve(size);  // one allocation for the frame
@@ -125,11 +125,14 @@ Status PutPayload(Writer& w, const SpawnRequest& req) {
   w.Put<uint32_t>(req.dir_cap);
   w.Put<uint32_t>(req.total_cap);
   if (st = w.PutString(req.request, kMaxLabelLength, "request label"); !st.ok()) return st;
-  return w.PutString(req.client, kMaxLabelLength, "client label");
+  if (st = w.PutString(req.client, kMaxLabelLength, "client label"); !st.ok()) return st;
+  w.Put<uint8_t>(req.warm_python ? 1 : 0);
+  return w.PutList(req.python_preload, "preloaded modules");
 }
 
 Status PutPayload(Writer& w, const Started& started) {
   w.Put<int32_t>(started.pid);
+  w.Put<uint8_t>(started.warm ? 1 : 0);
   return Status::Ok();
 }
 
@@ -217,9 +220,12 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
       for (Limit& l : req.limits) {
         if (!r.Get(&l.resource) || !r.Get(&l.soft) || !r.Get(&l.hard) || l.soft > l.hard) return Malformed("spawn");
       }
+      uint8_t warm = 0;
       if (!r.Get(&req.dir_slot) || !r.Get(&req.dir_cap) || !r.Get(&req.total_cap) ||
-          !r.GetString(&req.request, kMaxLabelLength) || !r.GetString(&req.client, kMaxLabelLength) || !r.empty())
+          !r.GetString(&req.request, kMaxLabelLength) || !r.GetString(&req.client, kMaxLabelLength) ||
+          !r.Get(&warm) || warm > 1 || !r.GetList(&req.python_preload) || !r.empty())
         return Malformed("spawn");
+      req.warm_python = warm == 1;
       if (req.path.empty() || req.path[0] != '/' || req.argv.empty()) return Malformed("spawn");
       if (HasNul(req.path) || HasNul(req.cwd)) return Malformed("spawn");
       if (req.exec_name.find('/') != std::string::npos || HasNul(req.exec_name) || req.exec_name == "." ||
@@ -237,7 +243,9 @@ StatusOr<Message> Decode(std::span<const uint8_t> frame) {
     }
     case Type::kStarted: {
       Started m;
-      if (!r.Get(&m.pid) || !r.empty() || m.pid <= 0) return Malformed("started");
+      uint8_t warm = 0;
+      if (!r.Get(&m.pid) || !r.Get(&warm) || warm > 1 || !r.empty() || m.pid <= 0) return Malformed("started");
+      m.warm = warm == 1;
       return Message{m};
     }
     case Type::kSpawnFailed: {

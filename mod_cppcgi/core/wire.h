@@ -24,7 +24,7 @@
 namespace cppcgi::wire {
 
 inline constexpr uint32_t kMagic = 0x47435043;  // "CPCG" little-endian
-inline constexpr uint16_t kVersion = 3;
+inline constexpr uint16_t kVersion = 4;
 inline constexpr size_t kHeaderSize = 12;
 inline constexpr size_t kMaxPayload = 4u << 20;       // whole frame payload
 inline constexpr size_t kMaxPathLength = 4096;        // PATH_MAX
@@ -83,10 +83,15 @@ struct SpawnRequest {
   // For the running-scripts table of the status page only (cut to kMaxLabelLength).
   std::string request;  // "GET /cgi-bin/x.py?q"
   std::string client;   // the client's address
+  // CppCgiPythonPreload: argv is {python3, [flags,] path, ...} and may be run
+  // by a warm interpreter that has imported these modules (core/python_preload.h).
+  bool warm_python = false;
+  std::vector<std::string> python_preload;
 };
 
 struct Started {
   int32_t pid = 0;
+  bool warm = false;  // forked by a warm Python process (CppCgiPythonPreload)
 };
 
 struct SpawnFailed {

@@ -10,6 +10,7 @@
 #include "core/error_page.h"
 #include "core/log_ids.h"
 #include "core/paths.h"
+#include "core/python_preload.h"
 #include "core/wire.h"
 #include "glue/body_spool.h"
 #include "glue/failure_report.h"
@@ -221,6 +222,11 @@ int HandleRequest(request_rec* r) {
     spawn.env.push_back("CONTENT_LENGTH=" + std::to_string(body.length));
   }
   spawn.exec_name = std::move(plan.exec_name);
+  // CppCgiPythonPreload: a helper may start it from a warm interpreter (not as another identity).
+  if (settings.python_preload && !exec_request.suexec && WarmPythonFor(spawn.argv, spawn.path)) {
+    spawn.warm_python = true;
+    spawn.python_preload = settings.python_preload_modules;
+  }
   if (exec_request.suexec) {
     // Whom it runs as, and how: for LogFormat's %{cppcgi-identity}n.
     apr_table_setn(r->notes, "cppcgi-identity",
@@ -241,6 +247,9 @@ int HandleRequest(request_rec* r) {
   if (settings.xsendfile && !options.nph) options.xsendfile_paths = &settings.xsendfile_paths;
   ScriptRun run(r, std::move(options));
   int status = run.Run(spawn, std::move(plan.exec_fd), std::move(body));
+  // Which way it started, when it could have been warm: the status page's and LogFormat's.
+  if (spawn.warm_python && apr_table_get(r->notes, "cppcgi-python") == nullptr)
+    apr_table_setn(r->notes, "cppcgi-python", "cold");
   if (status < 400 || run.failure().empty()) return status;
   std::vector<std::string> tail(run.stderr_tail().begin(), run.stderr_tail().end());
   ScriptLogFailedRun(r, status, ScriptLogRun{{}, run.body_head(), run.failure(), run.output_kept(), run.stderr_kept()});

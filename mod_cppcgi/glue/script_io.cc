@@ -141,6 +141,7 @@ int ScriptRun::Start(const wire::SpawnRequest& request, UniqueFd exec_fd) {
     return HTTP_BAD_GATEWAY;
   }
   pid_ = started->pid;
+  if (started->warm) apr_table_setn(r_->notes, "cppcgi-python", "warm");  // %{cppcgi-python}n
   // Our pipe ends are fresh, with no other status flag: set, no need to get.
   for (int fd : {stdin_.fd(), stdout_r_.get(), stderr_.fd()}) {
     if (fd >= 0) (void)::fcntl(fd, F_SETFL, O_NONBLOCK);

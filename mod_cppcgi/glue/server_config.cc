@@ -12,6 +12,7 @@
 
 #include "core/log_ids.h"
 #include "core/pool_size.h"
+#include "core/python_preload.h"
 #include "core/script_log.h"
 #include "glue/apr_raii.h"
 #include "glue/compat.h"
@@ -180,6 +181,31 @@ const char* AddXSendFilePath(cmd_parms* cmd, void* dir, const char* arg) {
   return nullptr;
 }
 
+// CppCgiPythonPreload On|Off [module ...]
+const char* SetPythonPreload(cmd_parms* cmd, void* dir, int argc, char* const argv[]) {
+  std::string v = argc > 0 ? argv[0] : "";
+  for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (v != "on" && v != "off") {
+    return apr_psprintf(cmd->pool, "%s: '%s' is not accepted; expected On or Off, then the names of modules to "
+                        "import in the warm process (On only)", cmd->cmd->name, argc > 0 ? argv[0] : "");
+  }
+  if (v == "off" && argc > 1) {
+    return apr_psprintf(cmd->pool, "%s: Off takes no module names ('%s')", cmd->cmd->name, argv[1]);
+  }
+  if (static_cast<size_t>(argc - 1) > kMaxPreloadModules) {
+    return apr_psprintf(cmd->pool, "%s: at most %zu module names are accepted", cmd->cmd->name, kMaxPreloadModules);
+  }
+  std::vector<std::string> modules;
+  for (int i = 1; i < argc; ++i) {
+    auto name = ParsePythonModuleName(cmd->cmd->name, argv[i]);
+    if (!name.ok()) return Error(cmd, name.status());
+    if (std::find(modules.begin(), modules.end(), *name) == modules.end()) modules.push_back(*name);
+  }
+  Dir(dir).python_preload = v == "on";
+  Dir(dir).python_preload_modules = std::move(modules);
+  return nullptr;
+}
+
 const char* SetStderrLimit(cmd_parms* cmd, void* dir, const char* arg) {
   auto n = ParseCount(cmd->cmd->name, arg, 0, 1 << 30);
   if (!n.ok()) {
@@ -263,6 +289,9 @@ const command_rec kDirectives[] = {
     AP_INIT_ITERATE("CppCgiXSendFilePath", AsCmdFunc(AddXSendFilePath), nullptr, RSRC_CONF | ACCESS_CONF,
                     "Absolute paths of the directories whose files X-Sendfile may send (a section adds to its "
                     "parent's; default: none)"),
+    AP_INIT_TAKE_ARGV("CppCgiPythonPreload", AsCmdFunc(SetPythonPreload), nullptr, RSRC_CONF | ACCESS_CONF,
+                      "On [module ...]: run python3 scripts from a warm interpreter that forks per request, "
+                      "having imported these modules (default: Off)"),
     AP_INIT_TAKE1("CppCgiScriptOwner", AsCmdFunc(SetScriptOwner), nullptr, RSRC_CONF | ACCESS_CONF,
                   "Only run scripts owned by this user (name or #uid)"),
     AP_INIT_TAKE1("CppCgiMaxRunTime", AsCmdFunc(SetMaxRunTime), nullptr, RSRC_CONF | ACCESS_CONF,

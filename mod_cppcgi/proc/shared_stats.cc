@@ -68,9 +68,10 @@ bool FirstTime(SharedStats* s, uint64_t key) {
 }
 
 int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, int64_t now_us,
-                  std::string_view request, std::string_view client) {
+                  std::string_view request, std::string_view client, bool warm) {
   if (s == nullptr) return -1;
   Bump(s->scripts_started);
+  if (warm) Bump(s->python_warm_starts);
   s->scripts_running.fetch_add(1, std::memory_order_relaxed);
   // Each helper searches from a place of its own (so helpers rarely
   // contend) and takes the first free row: it touches only as many rows as
@@ -87,6 +88,7 @@ int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, in
     e.started_us = now_us;
     e.dir_slot = dir_slot;
     e.uid = static_cast<uint32_t>(geteuid());
+    e.warm = warm ? 1 : 0;
     CopyLabel(e.request, sizeof e.request, request);
     CopyLabel(e.client, sizeof e.client, client);
     e.state.store(kEntryListed, std::memory_order_release);
@@ -125,6 +127,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
   out.helper_restarts = Load(s->helper_restarts);
   out.cap_rejections = Load(s->cap_rejections);
   out.sendfile_responses = Load(s->sendfile_responses);
+  out.python_warm_starts = Load(s->python_warm_starts);
   out.helpers_alive = s->helpers_alive.load(std::memory_order_relaxed);
   out.scripts_running = s->scripts_running.load(std::memory_order_relaxed);
   for (size_t i = 0; i < kDurationBuckets; ++i) out.duration_buckets[i] = Load(s->duration_buckets[i]);
@@ -135,6 +138,7 @@ StatsSnapshot TakeSnapshot(const SharedStats* s, int64_t now_us) {
     r.pid = e.pid;
     r.helper = e.helper;
     r.uid = e.uid;
+    r.warm = e.warm != 0;
     r.request.assign(e.request, strnlen(e.request, sizeof e.request));
     r.client.assign(e.client, strnlen(e.client, sizeof e.client));
     r.runtime_s = static_cast<double>(now_us - e.started_us) / 1e6;

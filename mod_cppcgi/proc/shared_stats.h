@@ -32,6 +32,7 @@ struct RunningEntry {
   int64_t started_us;  // CLOCK_MONOTONIC
   uint32_t dir_slot;   // the CppCgiMaxScripts counter it holds
   uint32_t uid;        // whom its helper runs as: User, or a SuexecUserGroup identity
+  uint32_t warm;       // 1: forked by a warm Python process (CppCgiPythonPreload)
   char request[256];
   char client[64];
 };
@@ -52,6 +53,7 @@ struct SharedStats {
   RunningEntry running[kRunningSlots];
   std::atomic<uint64_t> said_once[kOnceSlots];  // keys of what was said once; 0: free
   std::atomic<uint64_t> sendfile_responses;     // files sent for a script's X-Sendfile
+  std::atomic<uint64_t> python_warm_starts;     // scripts forked by a warm Python process
 };
 
 StatusOr<SharedStats*> MapSharedStats();
@@ -70,7 +72,7 @@ bool FirstTime(SharedStats* s, uint64_t key);
 
 // A helper started `pid`: counts it and lists it. Returns the table index, or -1 if the table is full.
 int ScriptStarted(SharedStats* s, pid_t pid, pid_t helper, uint32_t dir_slot, int64_t now_us,
-                  std::string_view request, std::string_view client);
+                  std::string_view request, std::string_view client, bool warm = false);
 // The helper reaped it: unlists it (`slot` from ScriptStarted) and records how it ended.
 void ScriptReaped(SharedStats* s, int slot, int wait_status, int64_t wall_us);
 

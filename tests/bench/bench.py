@@ -40,6 +40,7 @@ BASELINE = "Apache event + mod_cppcgi (baseline)"
 CGID = "Apache event + mod_cgid"  # workloads measured against a bare posix_spawn loop of the same program
 IDENTITY = "Apache event + mod_cppcgi, SuexecUserGroup, CppCgiSuexec helpers"
 WRAPPER = "Apache event + mod_cppcgi, SuexecUserGroup, suEXEC wrapper"
+WARM = "Apache event + mod_cppcgi, CppCgiPythonPreload On"
 BENCH_USER = "cppcgibench"  # the SuexecUserGroup identity of the two suEXEC servers (made, then removed)
 EVENT_MPM = "StartServers 2\nThreadsPerChild 25\nMaxRequestWorkers 100\nMinSpareThreads 25\nMaxSpareThreads 100"
 PREFORK_MPM = "StartServers 40\nMinSpareServers 40\nMaxSpareServers 100\nMaxRequestWorkers 100\nServerLimit 100"
@@ -79,8 +80,9 @@ def build_workloads(d):
 
 
 class Apache:
-    def __init__(self, name, site, mpm, module_line, extra="", cgi_dir=None, xsendfile=False):
+    def __init__(self, name, site, mpm, module_line, extra="", cgi_dir=None, xsendfile=False, only=None):
         self.name = name
+        self.only = only  # the workloads it is run on (None: all)
         self.xsendfile = xsendfile  # serves the sendfile workload
         self.srv = HttpdServer(mpm=mpm, log_level="warn" if "cppcgi" not in module_line else "warn cppcgi:warn")
         self.srv.module_lines = [module_line]
@@ -272,6 +274,13 @@ def spawn_ceiling(site, program, workers, seconds):
     return float(out.stdout.strip())
 
 
+def warm_ceiling(site, program, workers, seconds):
+    """warmloop.py: a started python3 that forks per request (CppCgiPythonPreload's bound)."""
+    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "warmloop.py"), os.path.join(site, "cgi-bin", program),
+                          str(workers), str(seconds)], capture_output=True, text=True, timeout=seconds + 60, check=True)
+    return float(out.stdout.strip())
+
+
 def ceiling_ratio(ceiling_runs, cgid_runs):
     """The spawn ceiling's req/s over mod_cgid's, the median of the rounds' ratios (None without mod_cgid)."""
     if not cgid_runs:
@@ -355,7 +364,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--workloads", default="hello,null,sh,py,echo64k,big")
-    ap.add_argument("--servers", default="cppcgi,cgid,cgi-prefork,lighttpd,nginx-fcgiwrap")
+    ap.add_argument("--servers", default="cppcgi,cppcgi-warm,cgid,cgi-prefork,lighttpd,nginx-fcgiwrap")
     ap.add_argument("--module", default=os.environ.get("CPPCGI_MODULE"))
     ap.add_argument("--baseline", help="another build of mod_cppcgi.so (say, before a change), run beside --module "
                                        "in the same rounds; the per-round ratios between the two are printed")
@@ -379,6 +388,9 @@ def main():
     makers = {
         "cppcgi": lambda: Apache(OURS, site, "event",
                                  f'LoadModule cppcgi_module "{args.module}"', xsendfile=True),
+        # The same, with python3 scripts forked from a warm interpreter.
+        "cppcgi-warm": lambda: Apache(WARM, site, "event", f'LoadModule cppcgi_module "{args.module}"',
+                                      "CppCgiPythonPreload On\n", only=("py",)),
         "cgid": lambda: Apache(CGID, site, "event",
                                f'LoadModule cgid_module "{MODULES_DIR}/mod_cgid.so"',
                                'ScriptSock "{root}/run/cgid.sock"\n'),
@@ -398,6 +410,7 @@ def main():
     servers = [makers[name]() for name in names]
     results = {}  # (server, workload, c) -> list of runs
     ceilings = {}
+    warm_ceilings = {}  # py: a python3 fork loop, the bound of CppCgiPythonPreload
     helper_memory = []
     try:
         for s in servers:
@@ -409,12 +422,17 @@ def main():
                     for s in (servers if rnd % 2 == 0 else servers[::-1]):
                         if workload == "sendfile" and not getattr(s, "xsendfile", False):
                             continue
+                        if getattr(s, "only", None) and workload not in s.only:
+                            continue
                         r = run_wrk(s.port, workload, c, args.seconds, os.path.join(site, "post.lua"))
                         results.setdefault((s.name, workload, c), []).append(r)
                         print(f"round {rnd + 1} {workload} c={c} {s.name}: {r['rps']:.0f} req/s "
                               f"p50 {r['p50']:.2f} ms p99 {r['p99']:.2f} ms {r['cpu_ms']:.2f} ms CPU/req"
                               + (f" ERRORS {r['errors']} {r['socket_errors']}" if r["errors"] or r["socket_errors"]
                                  else ""), file=sys.stderr)
+                    if workload == "py" and "cppcgi-warm" in names:
+                        warm_ceilings.setdefault((workload, c), []).append(
+                            warm_ceiling(site, WORKLOADS[workload][0], c, args.seconds))
                     if workload in SPAWN_CEILING:
                         ceilings.setdefault((workload, c), []).append(
                             spawn_ceiling(site, WORKLOADS[workload][0], c, args.seconds))
@@ -453,6 +471,14 @@ def main():
                 print(f"| {workload} | {c} | {s.name} | {med('rps'):.0f} | {med('p50'):.2f} | {med('p99'):.2f} | "
                       f"{med('cpu_ms'):.2f} | {'' if ratio is None else f'{ratio:.2f}×'} | "
                       f"{'' if ceil is None else f'{ceil:.2f}'} | {errs} |")
+            if (workload, c) in warm_ceilings:
+                w = warm_ceilings[(workload, c)]
+                wb = ceiling_ratio(w, results.get((ref, workload, c)))
+                warm_runs = results.get((WARM, workload, c))
+                share = ceiling_share(warm_runs, w) if warm_runs else None
+                print(f"| {workload} | {c} | warm ceiling (python3 fork loop, {c} workers) | "
+                      f"{statistics.median(w):.0f} | | | | {'' if wb is None else f'{wb:.2f}×'} | "
+                      f"{'' if share is None else f'warm: {share:.2f}'} | |")
             if (workload, c) in ceilings:
                 bound = bounds[(workload, c)]
                 print(f"| {workload} | {c} | spawn ceiling (posix_spawn loop, {c} workers) | "

@@ -390,7 +390,8 @@ class HttpdServer(HttpClient):
             problems = []
             helpers = set(self.helper_pids())
             tree = self.process_tree()
-            below = {p["pid"]: p for p in tree if p["ppid"] in helpers}
+            # A helper's warm Python processes (CppCgiPythonPreload) live as long as it does.
+            below = {p["pid"]: p for p in tree if p["ppid"] in helpers and not is_warm_python(p)}
             frontier = set(below)
             while frontier:
                 nxt = {p["pid"] for p in tree if p["ppid"] in frontier}
@@ -413,6 +414,11 @@ class HttpdServer(HttpClient):
             if not problems or time.time() > deadline:
                 return problems
             time.sleep(0.1)
+
+    def warm_pythons(self):
+        """The helpers' warm Python processes (CppCgiPythonPreload), as process_tree() dicts."""
+        helpers = set(self.helper_pids())
+        return [p for p in self.process_tree() if p["ppid"] in helpers and is_warm_python(p)]
 
     def below_helpers(self):
         """Every process below the helpers (scripts and their descendants), as process_tree() dicts."""
@@ -461,6 +467,11 @@ class HttpdServer(HttpClient):
         if not text:
             raise AssertionError(f"log pattern {pattern!r} not seen; log:\n{self.log_since(mark)}")
         return text
+
+
+def is_warm_python(p):
+    """A process_tree() dict of a warm Python process (its -c program says so first)."""
+    return p["state"] != "Z" and "mod_cppcgi's warm Python process" in p["args"][:400]
 
 
 def wait_for_pids(path, timeout=10):

@@ -640,8 +640,8 @@ def test_e7_garbage_from_a_process_that_is_no_helper_is_502_and_nothing_is_signa
 
 
 def _frame(kind, payload):
-    """One wire frame (mod_cppcgi/core/wire.h): magic, version 3, type, length."""
-    return struct.pack("<IHHI", 0x47435043, 3, kind, len(payload)) + payload
+    """One wire frame (mod_cppcgi/core/wire.h): magic, version 4, type, length."""
+    return struct.pack("<IHHI", 0x47435043, 4, kind, len(payload)) + payload
 
 
 def test_c6_an_exit_report_read_with_the_start_report_ends_the_response(fresh_server):
@@ -667,7 +667,7 @@ def test_c6_an_exit_report_read_with_the_start_report_ends_the_response(fresh_se
                 os.close(fd)
             try:
                 os.write(stdout, b"Content-Type: text/plain\n\nbye")
-                conn.sendall(_frame(2, struct.pack("<i", os.getpid())) +
+                conn.sendall(_frame(2, struct.pack("<iB", os.getpid(), 0)) +
                              _frame(4, struct.pack("<iqqqq", 0, 1000, 0, 0, 0)))
                 answered.set()
                 done.wait(30)  # stdout held open until the response is in
@@ -697,8 +697,9 @@ def s(b):
 def lst(items):
     return struct.pack("<I", len(items)) + b"".join(s(x) for x in items)
 payload = (bytes(32) + s(b"/bin/sh") + s(b"/") + s(b"") + lst([b"/bin/sh", b"-c", b"touch %(marker)s"]) +
-           lst([b"PATH=/usr/bin:/bin"]) + struct.pack("<IIII", 0, 0, 0, 0) + s(b"GET /x") + s(b"127.0.0.1"))
-frame = struct.pack("<IHHI", 0x47435043, 3, 1, len(payload)) + payload
+           lst([b"PATH=/usr/bin:/bin"]) + struct.pack("<IIII", 0, 0, 0, 0) + s(b"GET /x") + s(b"127.0.0.1") +
+           struct.pack("<B", 0) + lst([]))
+frame = struct.pack("<IHHI", 0x47435043, 4, 1, len(payload)) + payload
 c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 c.connect("%(socket)s")
 r, w = os.pipe()

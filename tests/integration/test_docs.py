@@ -41,7 +41,7 @@ def table_first_cells(text):
 def module_directives():
     names = set()
     for path in glob.glob(os.path.join(GLUE, "*.cc")):
-        names |= set(re.findall(r'AP_INIT_[A-Z0-9]+\(\s*"([A-Za-z]+)"', open(path).read()))
+        names |= set(re.findall(r'AP_INIT_[A-Z0-9_]+\(\s*"([A-Za-z]+)"', open(path).read()))
     return names
 
 

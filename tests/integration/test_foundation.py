@@ -316,7 +316,9 @@ def test_loading_mod_cgi_or_cgid_too_is_refused(server, first, other):
      "CppCgiSuexec cannot occur within <VirtualHost> section"),
     ("CppCgiSuexecHelpers 65", "CppCgiSuexecHelpers: '65' is not accepted; expected a whole number from 1 to 64"),
     ("<VirtualHost 127.0.0.1:1>\nCppCgiSuexecHelpers 2\n</VirtualHost>",
-     "CppCgiSuexecHelpers cannot occur within <VirtualHost> section"),
+     "CppCgiSuexecHelpers cannot occur within <VirtualHost> section"),    ("CppCgiPythonPreload Maybe", "CppCgiPythonPreload: 'Maybe' is not accepted; expected On or Off"),
+    ("CppCgiPythonPreload Off json", "CppCgiPythonPreload: Off takes no module names ('json')"),
+    ("CppCgiPythonPreload On json os.path bad-name", "CppCgiPythonPreload: 'bad-name' is not a Python module name"),
 ])
 def test_bad_directive_values_are_refused_at_config_test(server, line, needle):
     rc, out = server.config_test(server.config_text() + line + "\n")

@@ -81,8 +81,19 @@ TEST(MetricsTest, JsonEscapesAndListsRunningScripts) {
 TEST(MetricsTest, HtmlEscapesTheRequest) {
   std::string h = RenderHtml(Sample());
   EXPECT_TRUE(Contains(RenderJson(Sample()), "\"pid\":1234,\"helper\":99,\"uid\":1001,"));
-  EXPECT_TRUE(Contains(h, "<td>1234</td><td>99</td><td>1001</td><td>GET /cgi-bin/slow.py?a=&lt;b&gt;&amp;&quot;c&quot;</td>"));
+  EXPECT_TRUE(Contains(h, "<td>1234</td><td>99</td><td>1001</td><td>exec</td><td>GET /cgi-bin/slow.py?a=&lt;b&gt;&amp;&quot;c&quot;</td>"));
   EXPECT_FALSE(Contains(h, "<b>&"));
+}
+
+TEST(MetricsTest, WarmPythonStartsAreCountedAndShownPerScript) {
+  StatsSnapshot s = Sample();
+  s.python_warm_starts = 7;
+  s.running[0].warm = true;
+  EXPECT_TRUE(Contains(RenderPrometheus(s), "cppcgi_python_warm_starts_total 7\n"));
+  EXPECT_TRUE(Contains(RenderJson(s), "\"python_warm_starts\":7"));
+  EXPECT_TRUE(Contains(RenderJson(s), "\"uid\":1001,\"started\":\"warm\","));
+  EXPECT_TRUE(Contains(RenderHtml(s), "<td>1001</td><td>warm Python</td>"));
+  EXPECT_TRUE(Contains(RenderHtml(s), "<th align=\"left\">Scripts forked by a warm Python</th><td>7</td>"));
 }
 
 TEST(MetricsTest, IdentitiesAreListedWithTheirRunningScripts) {

@@ -27,6 +27,7 @@
 #include "proc/script_counters.h"
 #include "proc/shared_stats.h"
 #include "proc/helper/spawn.h"
+#include "proc/helper/warm_python.h"
 
 namespace cppcgi {
 namespace {
@@ -74,7 +75,10 @@ constexpr int kKillRounds = 5;  // SIGKILL sweeps, one a second
 
 class Helper {
  public:
-  explicit Helper(const HelperOptions& o) : opt_(o) {}
+  explicit Helper(const HelperOptions& o)
+      : opt_(o),
+        warm_([this](HelperLogLevel level, std::string_view msg) { Log(level, std::string(msg)); },
+              [this](int fd) { return Watch(fd, EPOLLIN); }) {}
   int Run();
 
  private:
@@ -117,6 +121,7 @@ class Helper {
   std::vector<Doomed> doomed_;
   std::vector<int> reset_signals_;  // what a script must not inherit: NonDefaultSignals()
   pid_t self_ = 0;                   // this helper's pid, read once in Run()
+  WarmPythons warm_;                 // CppCgiPythonPreload's warm processes
 };
 
 void Helper::StopAccepting() {
@@ -244,13 +249,22 @@ void Helper::HandleFrame(Connection& conn) {
   if (!TryAcquire(opt_.counters, req->dir_slot, req->dir_cap, req->total_cap, &why)) {
     reply = wire::SpawnFailed{0, why, true};
   } else {
-    auto pid = SpawnScript(*req, SpawnFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()}, &reset_signals_);
+    SpawnFds spawn_fds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()};
+    WarmPythons::Outcome warm;
+    if (req->warm_python) warm = warm_.Spawn(*req, spawn_fds, NowUs());
+    StatusOr<pid_t> pid = Status::System(warm.what, warm.sys_errno);
+    if (warm.kind == WarmPythons::Outcome::Kind::kStarted) {
+      pid = warm.pid;
+    } else if (warm.kind == WarmPythons::Outcome::Kind::kNotWarm) {
+      pid = SpawnScript(*req, spawn_fds, &reset_signals_);
+    }
     if (pid.ok()) {
-      reply = wire::Started{*pid};
+      reply = wire::Started{*pid, warm.kind == WarmPythons::Outcome::Kind::kStarted};
       if (fault_ == InjectedFault::kExitedFirst) reply = wire::Exited{};
       conn.child = *pid;
       int64_t now = NowUs();
-      int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client);
+      int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client,
+                              warm.kind == WarmPythons::Outcome::Kind::kStarted);
       children_[*pid] = Child{fd, req->dir_slot, now, 0, row};
     } else {
       Release(opt_.counters, req->dir_slot);
@@ -426,6 +440,8 @@ int Helper::Run() {
         StopAccepting();
       } else if (fd == listen_fd_) {
         AcceptAll();
+      } else if (warm_.Owns(fd)) {
+        warm_.OnReadable(fd);
       } else {
         OnConnection(fd);
       }
