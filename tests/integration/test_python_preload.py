@@ -145,6 +145,24 @@ class Noisy:
 keep = Noisy()
 print("Content-Type: text/plain\\n")
 ''',
+    "probe.py": '''#!/usr/bin/python3
+import os
+print("Content-Type: text/plain\\n")
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    if int(pid) == os.getpid():
+        continue  # forked from a warm process, a script has its command line
+    try:
+        if b"mod_cppcgi's warm Python process" not in open(f"/proc/{pid}/cmdline", "rb").read():
+            continue
+        open(f"/proc/{pid}/mem", "rb").close()
+        print("read", pid)
+    except PermissionError:
+        print("refused")
+    except OSError:
+        pass
+import ctypes
+print("dumpable", ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))  # PR_GET_DUMPABLE
+''',
     "slow.py": '''#!/usr/bin/python3
 import time
 time.sleep(1.5)
@@ -333,6 +351,14 @@ def test_the_status_page_says_which_scripts_started_warm(py):
             break
     assert "warm" in seen
     assert "<th>Started</th>" in py.get("/cppcgi-status")[2].decode()
+
+
+def test_a_script_cannot_reach_into_the_warm_process(py):
+    # Scripts run as the same user as the warm process that outlives them.
+    _, _, body, _, _ = _warm(py, "probe.py")
+    lines = body.decode().split()
+    assert "refused" in lines and "read" not in lines, body
+    assert lines[-2:] == ["dumpable", "1"]  # a script itself is as dumpable as an exec'd one
 
 
 def test_preloaded_modules_are_there_and_each_script_has_its_own_copy(py):

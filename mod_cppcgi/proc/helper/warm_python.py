@@ -34,7 +34,12 @@ _added = [(k, v) for k, v in os.environ.items() if os.fsencode(k) not in _given]
 _MAX_MESSAGE = 1 << 20
 _FDS = 4  # stdin, stdout, stderr, the interpreter
 _libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
+# It outlives the scripts it forks, which run as the same user: none of them
+# may read or change it (ptrace, /proc/PID/mem) to reach the scripts after
+# it. Each script is made dumpable again, as an exec'd one is.
+_libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _fds_of(ancillary):
@@ -123,6 +128,7 @@ def _become(request, fds):
     except OSError:
         pass  # already done by the middle process
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
     for i in range(3):
         os.dup2(fds[i], i)
     for fd in fds[:3]:
