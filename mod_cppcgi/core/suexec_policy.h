@@ -24,6 +24,9 @@ struct SuexecSettings {
   std::string doc_root = "/var/www";      // AP_DOC_ROOT
   std::string userdir_suffix = "public_html";  // AP_USERDIR_SUFFIX
   std::string safe_path = "/usr/local/bin:/usr/bin:/bin";  // AP_SAFE_PATH
+  // doc_root with its links resolved, by whoever may touch the file system
+  // (once per server generation); empty: resolve it for each target.
+  std::string real_doc_root;
 };
 
 // Reads what `suexec -V` prints (` -D AP_DOC_ROOT="/var/www"`, one a line)

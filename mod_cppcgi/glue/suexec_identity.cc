@@ -41,6 +41,7 @@ void ReadSuexecSettings(server_rec* s) {
                  said.ok() ? "no AP_DOC_ROOT or AP_UID_MIN in its answer" : said.status().ToString().c_str());
     return;
   }
+  ResolveDocRoot(&*settings);
   ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                CPPCGI_SUEXEC_SETTINGS "suEXEC wrapper %s: document root %s, lowest uid %u and gid %u, UserDir "
                "suffix %s",

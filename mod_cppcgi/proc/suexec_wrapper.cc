@@ -84,6 +84,10 @@ StatusOr<std::string> AskSuexecSettings(const std::string& wrapper, int timeout_
 
 std::optional<SuexecLimits> SuexecLimitsFor(const SuexecSettings& settings, const SuexecTarget& target) {
   SuexecLimits limits{settings.min_uid, settings.min_gid, {}};
+  if (!target.userdir && !settings.real_doc_root.empty()) {
+    limits.root = settings.real_doc_root;
+    return limits;
+  }
   std::string root = settings.doc_root;
   if (target.userdir) {
     passwd pw{};
@@ -96,6 +100,10 @@ std::optional<SuexecLimits> SuexecLimitsFor(const SuexecSettings& settings, cons
   if (!real) return std::nullopt;
   limits.root = *real;
   return limits;
+}
+
+void ResolveDocRoot(SuexecSettings* settings) {
+  settings->real_doc_root = RealPath(settings->doc_root).value_or(std::string());
 }
 
 }  // namespace cppcgi

@@ -22,4 +22,8 @@ StatusOr<std::string> AskSuexecSettings(const std::string& wrapper, int timeout_
 // (the wrapper then refuses by itself, CPPCGI0024).
 std::optional<SuexecLimits> SuexecLimitsFor(const SuexecSettings& settings, const SuexecTarget& target);
 
+// Fills settings->real_doc_root (left empty if the document root cannot be
+// resolved now), so that SuexecLimitsFor does not resolve it per request.
+void ResolveDocRoot(SuexecSettings* settings);
+
 }  // namespace cppcgi

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proc/worker/exec_plan.h"
+#include "proc/suexec_wrapper.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -161,5 +162,29 @@ TEST_F(ExecPlanTest, InterpreterForPathByExtension) {
   EXPECT_EQ(InterpreterForPath(m, "/a/b"), std::nullopt);
 }
 
+
+TEST_F(ExecPlanTest, SuexecDocumentRootResolvedOnceServesEveryTarget) {
+  std::string real = dir_ + "/real";
+  std::string link = dir_ + "/www";
+  ASSERT_EQ(mkdir(real.c_str(), 0755), 0);
+  ASSERT_EQ(symlink(real.c_str(), link.c_str()), 0);
+  SuexecSettings settings;
+  settings.doc_root = link;
+  ResolveDocRoot(&settings);
+  EXPECT_EQ(settings.real_doc_root, real);
+  // Once resolved, a target's root is what was resolved, not looked up again:
+  // the link now points elsewhere, and the limits still name the first target.
+  ASSERT_EQ(unlink(link.c_str()), 0);
+  ASSERT_EQ(symlink("/", link.c_str()), 0);
+  auto limits = SuexecLimitsFor(settings, SuexecTarget{1000, 1000, false});
+  ASSERT_TRUE(limits.has_value());
+  EXPECT_EQ(limits->root, real);
+  // A document root that cannot be resolved is left empty, and each target
+  // then tries again (and fails the same way: nullopt).
+  settings.doc_root = dir_ + "/missing";
+  ResolveDocRoot(&settings);
+  EXPECT_EQ(settings.real_doc_root, "");
+  EXPECT_EQ(SuexecLimitsFor(settings, SuexecTarget{1000, 1000, false}), std::nullopt);
+}
 }  // namespace
 }  // namespace cppcgi

@@ -66,17 +66,19 @@ UniqueFd OpenScript(const ExecRequest& req, int dir_fd, const std::string& base,
 }
 
 // The script, as the suEXEC wrapper will see it: never through a link; read
-// (for its #! line) where we may.
+// (for its #! line) where we may. One open when it is readable; else (not
+// readable, or a link, which O_PATH opens as itself) as a path.
 UniqueFd OpenScriptForSuexec(int dir_fd, const std::string& base, OpenedFile* out) {
-  UniqueFd fd(::openat(dir_fd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  out->readable = fd.valid();
+  if (!fd) fd.reset(::openat(dir_fd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) {
     out->error = errno;
     return fd;
   }
   if (!Describe(fd.get(), out)) return UniqueFd();
-  if (UniqueFd readable{::openat(dir_fd, base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)}) {
-    out->readable = true;
-    ReadHead(readable.get(), kShebangBufferSize, out);
+  if (out->readable && S_ISREG(out->facts.mode)) {
+    ReadHead(fd.get(), kShebangBufferSize, out);
     out->read_error = 0;  // the wrapper is left to find what we could not read
   }
   return fd;
