@@ -252,19 +252,19 @@ void Helper::HandleFrame(Connection& conn) {
     SpawnFds spawn_fds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()};
     WarmPythons::Outcome warm;
     if (req->warm_python) warm = warm_.Spawn(*req, spawn_fds, NowUs());
-    StatusOr<pid_t> pid = Status::System(warm.what, warm.sys_errno);
-    if (warm.kind == WarmPythons::Outcome::Kind::kStarted) {
-      pid = warm.pid;
-    } else if (warm.kind == WarmPythons::Outcome::Kind::kNotWarm) {
+    bool started_warm = warm.kind == WarmPythons::Outcome::Kind::kStarted;
+    StatusOr<pid_t> pid = warm.pid;
+    if (warm.kind == WarmPythons::Outcome::Kind::kNotWarm) {
       pid = SpawnScript(*req, spawn_fds, &reset_signals_);
+    } else if (warm.kind == WarmPythons::Outcome::Kind::kFailed) {
+      pid = Status::System(warm.what, warm.sys_errno);  // the failure's text is built only here
     }
     if (pid.ok()) {
-      reply = wire::Started{*pid, warm.kind == WarmPythons::Outcome::Kind::kStarted};
+      reply = wire::Started{*pid, started_warm};
       if (fault_ == InjectedFault::kExitedFirst) reply = wire::Exited{};
       conn.child = *pid;
       int64_t now = NowUs();
-      int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client,
-                              warm.kind == WarmPythons::Outcome::Kind::kStarted);
+      int row = ScriptStarted(opt_.stats, *pid, self_, req->dir_slot, now, req->request, req->client, started_warm);
       children_[*pid] = Child{fd, req->dir_slot, now, 0, row};
     } else {
       Release(opt_.counters, req->dir_slot);
