@@ -9,6 +9,7 @@ request that really started warm."""
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -168,6 +169,20 @@ import time
 time.sleep(1.5)
 print("Content-Type: text/plain\\n\\nslept")
 ''',
+    "syntax.py": '''#!/usr/bin/python3
+print("Content-Type: text/plain\\n")
+print("never closed"
+''',
+    "warns.py": '''#!/usr/bin/python3
+print("Content-Type: text/plain\\n")
+print(1 is 1)
+''',
+    "execs.py": '''#!/usr/bin/python3
+import subprocess, sys
+print("Content-Type: text/plain\\n", flush=True)
+out = subprocess.run(["/usr/bin/env"], capture_output=True, check=True).stdout.decode()
+print("\\n".join(sorted(line for line in out.splitlines() if not line.startswith("REMOTE_PORT="))))
+''',
     "modules.py": '''#!/usr/bin/python3
 import sys
 print("Content-Type: text/plain\\n")
@@ -258,6 +273,9 @@ CASES = [
     ("stdin.py", "", os.urandom(200000), {"Content-Type": "application/octet-stream"}),
     ("unbuffered.py", "", None, None),
     ("thread.py", "", None, None),
+    ("syntax.py", "", None, None),
+    ("warns.py", "", None, None),
+    ("execs.py", "", None, None),
 ]
 
 
@@ -295,6 +313,28 @@ def test_the_cases_say_what_they_should(py):
     assert body == b"from a thread the interpreter waits for\n" and err == ["leaving with a message"]
     _, _, body, _, _ = _warm(py, "unbuffered.py")
     assert body.split() == [b"True", b"True"]
+    status, _, _, err, _ = _warm(py, "syntax.py")
+    assert status == 500 and err[-1].startswith("SyntaxError: ") and "Traceback" not in err[0]
+    status, _, body, err, _ = _warm(py, "warns.py")
+    assert status == 200 and body == b"True\n" and any("SyntaxWarning" in line for line in err)
+    _, _, body, _, _ = _warm(py, "execs.py")  # what it runs gets the request's environment
+    assert b"GATEWAY_INTERFACE=CGI/1.1" in body.splitlines() and b"APACHE_" not in body
+
+
+def test_a_script_changed_on_disk_runs_as_it_now_is(py):
+    # The warm process compiles a script once per version of its file.
+    path = os.path.join(py.py_dir, "edited.py")
+    for text in ("first", "again", "third version"):
+        with open(path + ".new", "w") as f:
+            f.write(f'#!/usr/bin/python3\nprint("Content-Type: text/plain\\n")\nprint("{text}")\n')
+        os.chmod(path + ".new", 0o755)
+        os.replace(path + ".new", path)
+        assert _warm(py, "edited.py")[2] == text.encode() + b"\n"
+    with open(path, "r+") as f:  # in place, same size
+        text = f.read().replace("third version", "third edition")
+        f.seek(0)
+        f.write(text)
+    assert _warm(py, "edited.py")[2] == b"third edition\n"
 
 
 def _each_way(srv, name, tag):
@@ -396,3 +436,23 @@ def test_warm_processes_run_as_user_and_end_with_the_server(py, fresh_server):
     assert not srv.stop()
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}"), f"warm process {pid} outlived its server"
+
+
+def test_an_interpreter_replaced_on_disk_is_not_used_warm_again(py):
+    # A package upgrade replaces python3's file: scripts forked from a warm
+    # process of the old file would run the old interpreter. The warm process
+    # is keyed by the file, so the next warm start comes from the new one.
+    python = "/usr/local/bin/python3.87"  # a name the preload accepts, made for this test
+    shutil.copy2(os.path.realpath("/usr/bin/python3"), python)
+    try:
+        path = os.path.join(py.py_dir, "exe.py")
+        with open(path, "w") as f:
+            f.write(f'#!{python}\nimport os\nprint("Content-Type: text/plain\\n")\n'
+                    'print(os.readlink("/proc/self/exe"))\n')
+        os.chmod(path, 0o755)
+        assert _warm(py, "exe.py")[2] == python.encode() + b"\n"
+        shutil.copy2(python, python + ".new")
+        os.replace(python + ".new", python)  # a new file (inode), as dpkg installs one
+        assert _warm(py, "exe.py")[2] == python.encode() + b"\n"  # not "... (deleted)"
+    finally:
+        os.unlink(python)

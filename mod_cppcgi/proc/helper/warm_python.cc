@@ -127,6 +127,9 @@ WarmPythons::Outcome WarmPythons::Spawn(const wire::SpawnRequest& request, Spawn
     out.what = "fork by the warm Python process (" + parsed->what + ")";
     return out;
   }
+  // The script is this helper's child (CLONE_PARENT) and sets its own group
+  // too: whichever runs first, the group exists before the pid is reported.
+  ::setpgid(parsed->pid, parsed->pid);
   ++p.scripts;
   p.used_us = now_us;
   out.kind = Outcome::Kind::kStarted;

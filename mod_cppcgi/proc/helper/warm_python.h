@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // A helper's warm Python processes (CppCgiPythonPreload): started on the
 // first request that may use one, kept per key (core/python_preload.h's
-// WarmProcessKey), asked to fork each script. The script is adopted by the
-// helper (warm_python.py forks twice), which reaps it and ends its tree as
-// any other: only how it starts differs. A request that cannot use a ready
+// WarmProcessKey), asked to fork each script. The script is the helper's
+// child (warm_python.py clones it with CLONE_PARENT), which reaps it and
+// ends its tree as any other: only how it starts differs. A request that cannot use a ready
 // warm process runs the normal way; so does every request while its warm
 // process starts. A warm process is replaced after kMaxScripts scripts or
 // kMaxAge, and ended after kMaxIdle unused (which also ends one whose

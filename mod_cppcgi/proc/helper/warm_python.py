@@ -5,12 +5,14 @@
 # It imports the named modules, says "ready" (or "failed ..."), then serves one request per
 # message: the script's stdin, stdout and stderr and its interpreter arrive
 # as SCM_RIGHTS, with the working directory, the script's path, argv, the
-# environment and the resource limits. For each it forks twice: the middle
-# process answers the script's pid and exits at once, so that the script is
-# adopted by the helper (a child subreaper), which reaps it, ends its tree
-# and reports its exit like any script's. The script process then becomes
-# what `python3 [flags] /path/script args` would have been (see run()).
-# Anything it cannot reproduce, it leaves to the real interpreter (fexecve).
+# environment and the resource limits. For each it prepares what does not
+# depend on the new process (the environment, the script's code, compiled
+# once per version of the file), then clones the script process as a child
+# of the helper (CLONE_PARENT): the helper, which answers for every script,
+# reaps it, ends its tree and reports its exit like any script's. The script
+# process then becomes what `python3 [flags] /path/script args` would have
+# been (see run()). Anything it cannot reproduce, it leaves to the real
+# interpreter (fexecve).
 import sys
 import _socket
 _control = _socket.socket(fileno=3)
@@ -21,7 +23,7 @@ except BaseException as _e:  # noqa: B902 (whatever stops it, the helper logs)
     _control.send(("failed importing %s: %s: %s" % (_name, type(_e).__name__, _e)).encode()[:4000])
     raise SystemExit(1)
 _preloaded = set(sys.modules)
-import gc, os, resource, ctypes  # noqa: E401 (this process's own: dropped in each script)
+import gc, os, resource, stat, ctypes, warnings  # noqa: E401 (this process's own: dropped in each script)
 _own = set(sys.modules) - _preloaded
 if "socket" not in _preloaded:
     _own.add("_socket")  # imported first, for the helper's socket: ours unless a preload uses it
@@ -33,6 +35,7 @@ _added = [(k, v) for k, v in os.environ.items() if os.fsencode(k) not in _given]
 
 _MAX_MESSAGE = 1 << 20
 _FDS = 4  # stdin, stdout, stderr, the interpreter
+_MAX_CODES = 64  # compiled scripts kept
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
@@ -40,6 +43,40 @@ _PR_SET_CHILD_SUBREAPER = 36
 # may read or change it (ptrace, /proc/PID/mem) to reach the scripts after
 # it. Each script is made dumpable again, as an exec'd one is.
 _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+_environ = ctypes.c_void_p.in_dll(_libc, "environ")
+_codes = {}  # (path, dev, inode, size, mtime, ctime) -> (code, compile-time warnings)
+
+
+def _clone_setup():
+    """How to clone a script as the helper's child, as fork() would: the
+    kernel writes the child's thread id where glibc keeps it (found by
+    value in this thread's descriptor), and Python's fork hooks run."""
+    machine = os.uname().machine
+    if machine not in ("x86_64", "aarch64"):
+        raise OSError("no clone support for " + machine)
+    tid = _libc.gettid()
+    pthread_self = _libc.pthread_self
+    pthread_self.restype = ctypes.c_void_p
+    self_ = pthread_self()
+    words = (ctypes.c_int * 512).from_address(self_)  # struct pthread is larger
+    found = [i for i in range(512) if words[i] == tid]
+    if len(found) != 1:
+        raise OSError("cannot find the thread id in glibc's thread descriptor")
+    clone = ctypes.PyDLL(None, use_errno=True).syscall  # keeps the GIL, as os.fork does
+    clone.restype = ctypes.c_long
+    clone.argtypes = (ctypes.c_long, ctypes.c_ulong) + (ctypes.c_void_p,) * 4
+    flags = 0x00008000 | 0x01000000 | 17  # CLONE_PARENT | CLONE_CHILD_SETTID | SIGCHLD
+    at = self_ + 4 * found[0]
+    if machine == "x86_64":  # clone(flags, stack, parent_tid, child_tid, tls)
+        return lambda: clone(56, flags, None, None, at, None)
+    return lambda: clone(220, flags, None, None, None, at)  # clone(flags, stack, parent_tid, tls, child_tid)
+
+
+try:
+    _clone = _clone_setup()
+except (OSError, AttributeError, ValueError) as _e:
+    _control.send(("failed to set up cloning scripts: %s" % _e).encode()[:4000])
+    raise SystemExit(1)
 
 
 def _fds_of(ancillary):
@@ -68,6 +105,58 @@ def _parse(message):
     return cwd, path, lists[0], lists[1], limits
 
 
+def _prepare(request):
+    """What the script process needs that does not depend on being it: done
+    here, in memory the script process then shares instead of copying."""
+    cwd, path, argv, env, limits = request
+    data, entries = {}, list(env)
+    for entry in env:
+        name, eq, value = entry.partition(b"=")
+        if eq and name not in data:
+            data[name] = value  # the first of two wins, as in python3's os.environ
+    for name, value in _added:
+        name, value = os.fsencode(name), os.fsencode(value)
+        if name not in data:
+            data[name] = value
+            entries.append(name + b"=" + value)
+    environ = (ctypes.c_char_p * (len(entries) + 1))(*entries)
+    path = os.fsdecode(path)
+    argv = [os.fsdecode(a) for a in argv]
+    at = os.path.join(os.fsdecode(cwd), path)
+    directory = os.path.dirname(os.path.realpath(at))
+    code = None
+    try:
+        # Not blocking on a FIFO swapped in for the checked file: what is not a
+        # regular file, python3 itself is left to refuse.
+        with open(os.open(at, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as f:
+            st = os.fstat(f.fileno())
+            key = (at, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            code = _codes.get(key)
+            if code is None and stat.S_ISREG(st.st_mode):
+                source = f.read()
+                if b"\0" not in source:  # else a zip application: python3 runs it
+                    code = _compile(source, path)
+                    if not isinstance(code[0], BaseException):
+                        if len(_codes) >= _MAX_CODES:
+                            del _codes[next(iter(_codes))]
+                        _codes[key] = code
+    except OSError:
+        pass  # the interpreter says what it says about it
+    return cwd, path, argv, limits, (environ, data), directory, code
+
+
+def _compile(source, path):
+    """The script's code (or why it has none) and the warnings compiling it
+    gave, which the script process issues under its own filters."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        try:
+            code = compile(source, path, "exec", dont_inherit=True)
+        except Exception as e:  # noqa: B902 (SyntaxError, ValueError...: the script process raises it)
+            code = e.with_traceback(None)
+    return code, [(w.message, w.category, w.filename, w.lineno) for w in said]
+
+
 def serve(control):
     """Returns, in a script process, what it is to run; loops in the warm one."""
     # What exists now is never collected: the collector in a script does not
@@ -91,42 +180,33 @@ def serve(control):
                 os.close(fd)
             control.send(b"error 22 bad request: " + str(e).encode())
             continue
+        prepared = _prepare(request)
         sys.stdout.flush()
         sys.stderr.flush()
-        middle = os.fork()
-        if middle == 0:
-            try:
-                pid = os.fork()
-                if pid == 0:
-                    control.close()
-                    return request, fds
-                os.setpgid(pid, pid)  # its own group from the start, whoever runs first
-                control.send(b"ok %d" % pid)
-                os._exit(0)
-            except BaseException as e:  # noqa: B902 (anything: answer, then go)
-                try:
-                    control.send(b"error %d %s" % (getattr(e, "errno", None) or 11, str(e).encode()))
-                finally:
-                    os._exit(0)
+        ctypes.pythonapi.PyOS_BeforeFork()
+        pid = _clone()
+        if pid == 0:
+            ctypes.pythonapi.PyOS_AfterFork_Child()
+            control.close()
+            return prepared, fds
+        error = ctypes.get_errno()
+        ctypes.pythonapi.PyOS_AfterFork_Parent()
         for fd in fds:
             os.close(fd)
-        while True:
-            try:
-                os.waitpid(middle, 0)
-                break
-            except InterruptedError:
-                continue
-            except ChildProcessError:
-                break
+        del prepared
+        if pid < 0:
+            control.send(b"error %d %s" % (error or 11, os.strerror(error or 11).encode()))
+        else:
+            control.send(b"ok %d" % pid)
 
 
-def _become(request, fds):
+def _become(prepared, fds):
     """Turns this process into the script's, up to running its code."""
-    cwd, path, argv, env, limits = request
+    cwd, path, argv, limits, (environ, data), directory, code = prepared
     try:
-        os.setpgid(0, 0)
+        os.setpgid(0, 0)  # the helper, its parent, does the same: whoever runs first
     except OSError:
-        pass  # already done by the middle process
+        pass
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     _libc.prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0)
     for i in range(3):
@@ -137,34 +217,19 @@ def _become(request, fds):
     os.chdir(cwd)
     for what, soft, hard in limits:
         resource.setrlimit(what, (soft, hard))
-    os.environ.clear()
-    for entry in env:
-        name, eq, value = entry.partition(b"=")
-        if eq and name:
-            name = os.fsdecode(name)
-            if name not in os.environ:
-                os.environ[name] = os.fsdecode(value)
-    for name, value in _added:
-        if name not in os.environ:
-            os.environ[name] = value
+    global _environ_array
+    _environ_array = environ  # lives as long as the process: the C library's environment now
+    _environ.value = ctypes.addressof(environ)
+    os.environ._data = data
     interpreter = fds[3]
-    os.set_inheritable(interpreter, False)
-    path = os.fsdecode(path)
-    argv = [os.fsdecode(a) for a in argv]
-    source = None
-    try:
-        with open(path, "rb") as f:
-            source = f.read()
-    except OSError:
-        pass  # the interpreter says what it says about it
-    if source is None or b"\0" in source:
+    if code is None:
         # A zip application (or unreadable): what python3 does with it, python3 does.
         os.execve(interpreter, argv, os.environ)
     os.close(interpreter)
-    return path, argv, source
+    return path, argv, directory, code
 
 
-def run(path, argv, source):
+def run(path, argv, directory, code):
     """`python3 [flags] path args`, from here: __main__, sys.argv, sys.path[0]."""
     for name in _own:
         sys.modules.pop(name, None)
@@ -172,7 +237,7 @@ def run(path, argv, source):
     sys.orig_argv = list(argv)
     sys.argv = argv[script:]
     if not sys.flags.safe_path and sys.path and sys.path[0] == "":
-        sys.path[0] = os.path.dirname(os.path.realpath(path))
+        sys.path[0] = directory
     main = type(sys)("__main__")  # __name__, __doc__, __package__, __loader__, __spec__
     main.__annotations__ = {}
     main.__builtins__ = sys.modules["builtins"]
@@ -180,7 +245,11 @@ def run(path, argv, source):
     main.__file__ = path
     main.__cached__ = None
     sys.modules["__main__"] = main
-    code = compile(source, path, "exec", dont_inherit=True)
+    code, said = code
+    for message, category, filename, lineno in said:
+        sys.modules["_warnings"].warn_explicit(message, category, filename, lineno)  # as python3 does
+    if isinstance(code, BaseException):
+        raise code
     exec(code, main.__dict__)
 
 
