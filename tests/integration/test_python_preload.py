@@ -183,6 +183,8 @@ print("Content-Type: text/plain\\n", flush=True)
 out = subprocess.run(["/usr/bin/env"], capture_output=True, check=True).stdout.decode()
 print("\\n".join(sorted(line for line in out.splitlines() if not line.startswith("REMOTE_PORT="))))
 ''',
+    # Larger than what the warm process compiles itself: its script process does.
+    "large.py": "#!/usr/bin/python3\n" + "# padding\n" * 30000 + "print('Content-Type: text/plain\\n')\nprint(1 is 1)\n",
     "modules.py": '''#!/usr/bin/python3
 import sys
 print("Content-Type: text/plain\\n")
@@ -276,6 +278,7 @@ CASES = [
     ("syntax.py", "", None, None),
     ("warns.py", "", None, None),
     ("execs.py", "", None, None),
+    ("large.py", "", None, None),
 ]
 
 
@@ -316,6 +319,8 @@ def test_the_cases_say_what_they_should(py):
     status, _, _, err, _ = _warm(py, "syntax.py")
     assert status == 500 and err[-1].startswith("SyntaxError: ") and "Traceback" not in err[0]
     status, _, body, err, _ = _warm(py, "warns.py")
+    assert status == 200 and body == b"True\n" and any("SyntaxWarning" in line for line in err)
+    status, _, body, err, _ = _warm(py, "large.py")
     assert status == 200 and body == b"True\n" and any("SyntaxWarning" in line for line in err)
     _, _, body, _, _ = _warm(py, "execs.py")  # what it runs gets the request's environment
     assert b"GATEWAY_INTERFACE=CGI/1.1" in body.splitlines() and b"APACHE_" not in body

@@ -35,7 +35,8 @@ _added = [(k, v) for k, v in os.environ.items() if os.fsencode(k) not in _given]
 
 _MAX_MESSAGE = 1 << 20
 _FDS = 4  # stdin, stdout, stderr, the interpreter
-_MAX_CODES = 64  # compiled scripts kept
+_MAX_COMPILED_HERE = 256 << 10  # a larger script is compiled by its own process, not kept
+_MAX_KEPT = 4 << 20  # the compiled scripts kept, by the size of their sources
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
@@ -45,6 +46,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
 _environ = ctypes.c_void_p.in_dll(_libc, "environ")
 _codes = {}  # (path, dev, inode, size, mtime, ctime) -> (code, compile-time warnings)
+_kept = 0  # the sizes of their sources
 
 
 def _clone_setup():
@@ -134,15 +136,25 @@ def _prepare(request):
             code = _codes.get(key)
             if code is None and stat.S_ISREG(st.st_mode):
                 source = f.read()
-                if b"\0" not in source:  # else a zip application: python3 runs it
+                if b"\0" in source:
+                    pass  # a zip application: python3 runs it
+                elif len(source) > _MAX_COMPILED_HERE:
+                    code = (source, None)  # compiled by the script process: this one serves others meanwhile
+                else:
                     code = _compile(source, path)
                     if not isinstance(code[0], BaseException):
-                        if len(_codes) >= _MAX_CODES:
-                            del _codes[next(iter(_codes))]
-                        _codes[key] = code
+                        _keep(key, code, len(source))
     except OSError:
         pass  # the interpreter says what it says about it
     return cwd, path, argv, limits, (environ, data), directory, code
+
+
+def _keep(key, code, size):
+    global _kept
+    while _codes and _kept + size > _MAX_KEPT:
+        _kept -= _codes.pop(next(iter(_codes)))[2]  # the oldest goes
+    _codes[key] = code + (size,)
+    _kept += size
 
 
 def _compile(source, path):
@@ -245,7 +257,9 @@ def run(path, argv, directory, code):
     main.__file__ = path
     main.__cached__ = None
     sys.modules["__main__"] = main
-    code, said = code
+    code, said = code[:2]
+    if said is None:  # compiled here, its warnings going where python3's would
+        code, said = compile(code, path, "exec", dont_inherit=True), []
     for message, category, filename, lineno in said:
         sys.modules["_warnings"].warn_explicit(message, category, filename, lineno)  # as python3 does
     if isinstance(code, BaseException):
