@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -387,8 +388,13 @@ int Helper::NextTimeoutMs(int64_t now) const {
     if (next < 0 || wait < next) next = wait;
   }
   // A SIGKILLed child is reaped through SIGCHLD; poll again in a while regardless.
-  if (next < 0) return draining_ ? 1000 : -1;
-  return static_cast<int>(next < 1000 ? next : 1000);
+  if (next >= 0 || draining_) next = next >= 0 && next < 1000 ? next : 1000;
+  int64_t sweep = warm_.NextSweepUs();  // an idle warm Python process to end
+  if (sweep != std::numeric_limits<int64_t>::max()) {
+    int64_t wait = sweep > now ? (sweep - now) / 1000 + 1 : 0;
+    if (next < 0 || wait < next) next = wait;
+  }
+  return static_cast<int>(next);
 }
 
 int Helper::Run() {
@@ -424,6 +430,7 @@ int Helper::Run() {
       return retiring_ ? kHelperRetired : 0;
     }
     KillOverdue(now);
+    if (now >= warm_.NextSweepUs()) warm_.Sweep(now);
     int n = epoll_wait(epoll_.get(), events, 64, NextTimeoutMs(now));
     if (n < 0) {
       if (errno == EINTR) continue;

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -78,7 +79,6 @@ StatusOr<std::string> Receive(int control, int timeout_ms) {
 
 WarmPythons::Outcome WarmPythons::Spawn(const wire::SpawnRequest& request, SpawnFds fds, int64_t now_us) {
   Outcome out;
-  Sweep(now_us);
   auto python = WarmPythonFor(request.argv, request.path);
   struct stat st;
   if (!python || !request.exec_name.empty() || ::fstat(fds.exec_fd, &st) != 0 || !S_ISREG(st.st_mode)) return out;
@@ -92,7 +92,8 @@ WarmPythons::Outcome WarmPythons::Spawn(const wire::SpawnRequest& request, Spawn
   }
   if (it == processes_.end()) {
     auto failed = failed_until_.find(key);
-    if (failed == failed_until_.end() || failed->second <= now_us) Start(key, request, python->flags, fds.exec_fd, now_us);
+    if (failed != failed_until_.end() && failed->second <= now_us) failed = failed_until_.erase(failed);
+    if (failed == failed_until_.end()) Start(key, request, python->flags, fds.exec_fd, now_us);
     return out;
   }
   Process& p = it->second;
@@ -245,6 +246,14 @@ void WarmPythons::End(const std::string& key) {
   // It reads EOF on its control socket and exits; the helper reaps it.
   by_fd_.erase(it->second.control.get());
   processes_.erase(it);
+}
+
+int64_t WarmPythons::NextSweepUs() const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  for (const auto& [key, p] : processes_) {
+    if (p.ready) next = std::min(next, p.used_us + kMaxIdleUs);
+  }
+  return next;
 }
 
 void WarmPythons::Sweep(int64_t now_us) {

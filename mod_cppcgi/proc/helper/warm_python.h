@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <map>
 #include <string>
@@ -51,6 +52,10 @@ class WarmPythons {
   // Its control socket is readable: "ready", "failed ...", or it is gone.
   void OnReadable(int fd);
   size_t count() const { return processes_.size(); }
+  // Ends the processes idle for kMaxIdle; the helper's loop calls it when
+  // NextSweepUs() (INT64_MAX: nothing to end) has come.
+  void Sweep(int64_t now_us);
+  int64_t NextSweepUs() const;
 
  private:
   struct Process {
@@ -64,7 +69,6 @@ class WarmPythons {
   void Start(const std::string& key, const wire::SpawnRequest& request, const std::string& flags, int exec_fd,
              int64_t now_us);
   void End(const std::string& key);
-  void Sweep(int64_t now_us);
 
   LogFn log_;
   WatchFn watch_;
