@@ -508,7 +508,11 @@ def test_d15_script_replaced_while_running(adv):
     result = []
     t = threading.Thread(target=lambda: result.append(adv.get("/adv/d15")))
     t.start()
-    wait_script_running(adv, "d15")
+    pids = wait_script_running(adv, "d15")
+    # Started is not enough: sh reads its file by name after it starts. Once it
+    # has forked sleep(1), it has read the file it runs.
+    wait_until(lambda: any(p["comm"] == "sleep" and p["ppid"] in pids for p in adv.below_helpers()), 10,
+               what="sleep(1) below the d15 script")
     tmp = path + ".new"
     with open(tmp, "w") as f:
         f.write(SH + "printf 'Content-Type: text/plain\\n\\nnew'\n")
