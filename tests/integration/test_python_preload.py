@@ -56,6 +56,9 @@ print("Content-Type: text/plain\n")
 for k, v in os.environ.items():
     if k != "REMOTE_PORT":
         print("env", k, v)
+print("environb", sorted(k for k in os.environb if k != b"REMOTE_PORT"))
+import posix
+print("posix.environ", sorted(k for k in posix.environ if k != b"REMOTE_PORT"))
 print("argv", sys.argv, "orig", sys.orig_argv)
 print("file", __file__, __name__, __doc__, "cwd", os.getcwd(), "path0", sys.path[0])
 print("globals", list(globals()))

@@ -232,7 +232,8 @@ def _become(prepared, fds):
     global _environ_array
     _environ_array = environ  # lives as long as the process: the C library's environment now
     _environ.value = ctypes.addressof(environ)
-    os.environ._data = data
+    os.environ._data = os.environb._data = data  # one dictionary behind both, as at start-up
+    sys.modules["posix"].environ = dict(data)  # what python3 read at start-up: the same, a copy
     interpreter = fds[3]
     if code is None:
         # A zip application (or unreadable): what python3 does with it, python3 does.
