@@ -3,17 +3,17 @@
 // first request that may use one, kept per key (core/python_preload.h's
 // WarmProcessKey), asked to fork each script. The script is the helper's
 // child (warm_python.py clones it with CLONE_PARENT), which reaps it and
-// ends its tree as any other: only how it starts differs. A request that cannot use a ready
-// warm process runs the normal way; so does every request while its warm
-// process starts. A warm process is replaced after kMaxScripts scripts or
-// kMaxAge, and ended after kMaxIdle unused (which also ends one whose
-// interpreter was replaced on disk: its key names the old file).
+// ends its tree as any other: only how it starts differs. A request that
+// cannot use a ready warm process runs the normal way; so does every
+// request while its warm process starts. A warm process is replaced after
+// kMaxScripts scripts or kMaxAge, and ended after kMaxIdle unused (which
+// also ends one whose interpreter was replaced on disk: its key names the
+// old file).
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
-#include <limits>
 #include <functional>
 #include <map>
 #include <string>
