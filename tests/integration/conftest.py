@@ -122,6 +122,13 @@ def serve(conf="", script_dirs=(), empty_dirs=(), setup=None):
     assert not reports, "sanitizer reports:\n" + "\n".join(reports)
 
 
+@pytest.fixture(scope="module")
+def adv():
+    """The hostile-scenario tests' server (adversarial.py's ADV_CONF), one per test module."""
+    from adversarial import ADV_CONF, ADV_DIRS
+    yield from serve(ADV_CONF, empty_dirs=ADV_DIRS)
+
+
 @pytest.fixture(scope="session")
 def server():
     if EXTERNAL_URL:
