@@ -464,3 +464,21 @@ def test_an_interpreter_replaced_on_disk_is_not_used_warm_again(py):
         assert _warm(py, "exe.py")[2] == python.encode() + b"\n"  # not "... (deleted)"
     finally:
         os.unlink(python)
+
+
+def test_a_zip_application_is_run_by_python3_itself_with_only_its_stdio(py):
+    # A file with a NUL byte goes to the real interpreter (fexecve), from the
+    # warm side as from the cold one, with nothing open but fds 0-2.
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("__main__.py", 'import os\nprint("Content-Type: text/plain\\n")\n'
+                                  'print(sorted(os.listdir("/proc/self/fd")))\n')
+    path = os.path.join(py.py_dir, "zipapp.py")
+    with open(path, "wb") as f:
+        f.write(b"#!/usr/bin/python3\n" + buf.getvalue())
+    os.chmod(path, 0o755)
+    cold = _run(py, "pyc", "zipapp.py")
+    warm = _warm(py, "zipapp.py")
+    assert cold[0] == warm[0] == 200 and cold[2] == warm[2] == b"['0', '1', '2', '3']\n", (cold, warm)

@@ -237,6 +237,7 @@ def _become(prepared, fds):
     interpreter = fds[3]
     if code is None:
         # A zip application (or unreadable): what python3 does with it, python3 does.
+        os.set_inheritable(interpreter, False)  # as any script, it gets fds 0-2 only
         os.execve(interpreter, argv, os.environ)
     os.close(interpreter)
     return path, argv, directory, code
