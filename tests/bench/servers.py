@@ -51,13 +51,19 @@ class Apache:
         self.srv.cleanup()
 
 
+def private_site(site, prefix):
+    """A new directory in /tmp, readable by the server's user, with a copy of the site's cgi-bin."""
+    root = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(root, 0o755)
+    shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(root, "cgi-bin"))
+    return root
+
+
 class Lighttpd:
     name = "lighttpd mod_cgi"
 
     def __init__(self, site):
-        self.root = tempfile.mkdtemp(prefix="bench-lighttpd-", dir="/tmp")
-        os.chmod(self.root, 0o755)
-        shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(self.root, "cgi-bin"))
+        self.root = private_site(site, "bench-lighttpd-")
         os.makedirs(os.path.join(self.root, "htdocs"))
         self.port = free_port()
         user = 'server.username = "www-data"\nserver.groupname = "www-data"\n' if os.geteuid() == 0 else ""
@@ -94,9 +100,7 @@ class NginxFcgiwrap:
     name = "nginx + fcgiwrap"
 
     def __init__(self, site):
-        self.root = tempfile.mkdtemp(prefix="bench-nginx-", dir="/tmp")
-        os.chmod(self.root, 0o755)
-        shutil.copytree(os.path.join(site, "cgi-bin"), os.path.join(self.root, "cgi-bin"))
+        self.root = private_site(site, "bench-nginx-")
         self.port = free_port()
         self.sock = os.path.join(self.root, "fcgiwrap.sock")
         user = "user www-data;" if os.geteuid() == 0 else ""
