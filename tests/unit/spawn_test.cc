@@ -122,6 +122,33 @@ TEST(SpawnScriptTest, AFailureInTheChildIsReportedWithItsStage) {
   EXPECT_EQ(::fcntl(out->second.get(), F_GETFD), FD_CLOEXEC);
 }
 
+// A warm Python process's start: its socket becomes fd 3, kept across exec,
+// even where the executable's own fd was 3 (it is moved out of the way).
+TEST(SpawnScriptTest, AnExtraFdBecomesFd3) {
+  for (bool exec_at_3 : {false, true}) {
+    SCOPED_TRACE(exec_at_3 ? "the executable at fd 3" : "the executable high");
+    if (exec_at_3 && ::fcntl(3, F_GETFD) >= 0) GTEST_SKIP() << "fd 3 is in use in this process";
+    UniqueFd exec_fd(::open("/usr/bin/python3", O_RDONLY | O_CLOEXEC));  // the lowest free number
+    auto in = MakePipe(), out = MakePipe(), extra = MakePipe();
+    ASSERT_TRUE(in.ok() && out.ok() && extra.ok());
+    if (!exec_at_3) exec_fd = MoveTo(std::move(exec_fd), 40);
+    ASSERT_EQ(exec_fd.get() == 3, exec_at_3);
+    UniqueFd fd3 = MoveTo(std::move(extra->second), 50);
+    auto pid = SpawnScript(Request({"/usr/bin/python3", "-c",
+                                    std::string(test_scripts::kCollectOpenFdsPy) +
+                                        "print(open_fds)\nos.write(3, b'via 3')\n"}),
+                           SpawnFds{in->first.get(), out->second.get(), out->second.get(), exec_fd.get()}, nullptr,
+                           SpawnExtras{.fd3 = fd3.get()});
+    ASSERT_TRUE(pid.ok()) << pid.status().ToString();
+    out->second.reset();
+    fd3.reset();
+    EXPECT_EQ(ReadAll(out->first.get()), "[3]\n");
+    EXPECT_EQ(ReadAll(extra->first.get()), "via 3");
+    EXPECT_EQ(Wait(*pid), 0);
+    EXPECT_EQ(::fcntl(exec_fd.get(), F_GETFD), FD_CLOEXEC);  // ours, untouched
+  }
+}
+
 TEST(SpawnScriptTest, RefusesStdioNumbersAsScriptFds) {
   UniqueFd exec_fd(::open("/bin/true", O_RDONLY | O_CLOEXEC));
   auto pid = SpawnScript(Request({"/bin/true"}), SpawnFds{0, 1, 2, exec_fd.get()});

@@ -57,6 +57,7 @@ struct ChildArgs {
   size_t limit_count;
   const int* reset_list;
   size_t reset_count;
+  SpawnExtras extras;
   sigset_t empty;
   volatile int child_errno;
   volatile int child_stage;
@@ -89,13 +90,17 @@ int ChildMain(void* arg) {
   // group of its own, which is costly to make and gives each script as
   // much CPU as all of httpd (the figures: tests/bench/ANALYSIS.md).
   setpgid(0, 0);
+  if (a->extras.end_with_helper) prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The script adopts its orphaned descendants (kept across exec), so its
   // whole tree stays below it and can be ended with it (process_tree.h).
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   if (dup2(a->fds.stdin_fd, 0) < 0 || dup2(a->fds.stdout_fd, 1) < 0 || dup2(a->fds.stderr_fd, 2) < 0)
     ChildFailed(a, kStageDup);
+  int exec_fd = a->fds.exec_fd;
+  if (a->extras.fd3 >= 0 && exec_fd == 3 && (exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, 4)) < 0)
+    ChildFailed(a, kStageDup);  // out of the way of fd 3, placed below
   if (a->exec_name != nullptr) {
-    if (fchdir(a->fds.exec_fd) != 0) ChildFailed(a, kStageChdir);  // the directory that was checked
+    if (fchdir(exec_fd) != 0) ChildFailed(a, kStageChdir);  // the directory that was checked
   } else if (a->cwd != nullptr && chdir(a->cwd) != 0) {
     ChildFailed(a, kStageChdir);
   }
@@ -106,13 +111,15 @@ int ChildMain(void* arg) {
   // Close-on-exec for every fd above 2, inherited ones included; exec_fd
   // stays usable until execveat() itself has opened it.
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (a->extras.fd3 == 3 ? fcntl(3, F_SETFD, 0) != 0 : a->extras.fd3 >= 0 && dup2(a->extras.fd3, 3) != 3)
+    ChildFailed(a, kStageDup);
   sigprocmask(SIG_SETMASK, &a->empty, nullptr);
   if (a->exec_name != nullptr) {
     // Relative to the working directory (not to the fd, which would hand a
     // #! interpreter a /dev/fd path that is closed by then).
     syscall(SYS_execveat, AT_FDCWD, a->exec_name, a->argv, a->envp, AT_SYMLINK_NOFOLLOW);
   } else {
-    syscall(SYS_execveat, a->fds.exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
+    syscall(SYS_execveat, exec_fd, "", a->argv, a->envp, AT_EMPTY_PATH);
   }
   ChildFailed(a, kStageExec);
 }
@@ -144,9 +151,10 @@ std::vector<int> NonDefaultSignals() {
   return out;
 }
 
-StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, const std::vector<int>* reset_signals) {
+StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, const std::vector<int>* reset_signals,
+                            SpawnExtras extras) {
   int max_fd = 0;
-  for (int fd : {fds.stdin_fd, fds.stdout_fd, fds.stderr_fd, fds.exec_fd}) {
+  for (int fd : {fds.stdin_fd, fds.stdout_fd, fds.stderr_fd, fds.exec_fd, extras.fd3 < 0 ? 3 : extras.fd3}) {
     if (fd <= 2) return Status(Code::kInvalidArgument, "script fds must not be 0, 1 or 2 in the helper");
     max_fd = std::max(max_fd, fd);
   }
@@ -188,6 +196,7 @@ StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds, con
   args.limit_count = limits.size();
   args.reset_list = resets.data();
   args.reset_count = resets.size();
+  args.extras = extras;
   sigemptyset(&args.empty);
   args.child_stage = kStageNone;
 

@@ -32,9 +32,15 @@ struct SpawnFds {
 // (ignored, or handled): all the child has to reset before exec.
 std::vector<int> NonDefaultSignals();
 
+// What a warm Python process gets beyond what a script gets (warm_python.cc).
+struct SpawnExtras {
+  int fd3 = -1;                  // >= 0: this fd becomes the child's fd 3, kept across exec
+  bool end_with_helper = false;  // SIGKILL when the helper dies (PR_SET_PDEATHSIG)
+};
+
 // `reset_signals`: what NonDefaultSignals() returned, if the caller's
 // dispositions have not changed since; null: it is worked out here.
 StatusOr<pid_t> SpawnScript(const wire::SpawnRequest& request, SpawnFds fds,
-                            const std::vector<int>* reset_signals = nullptr);
+                            const std::vector<int>* reset_signals = nullptr, SpawnExtras extras = {});
 
 }  // namespace cppcgi

@@ -2,32 +2,22 @@
 #include "proc/helper/warm_python.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
-#include <vector>
 
 #include "core/notices.h"
 #include "core/python_preload.h"
 
 namespace cppcgi {
 namespace {
-
-// Makes `fd` descriptor `target` in a freshly forked child, inheritable.
-bool Place(int fd, int target) {
-  if (fd == target) return ::fcntl(fd, F_SETFD, 0) == 0;
-  return ::dup2(fd, target) == target;
-}
 
 // The two ends of a pipe whose far end is closed: the warm process starts
 // on pipes (as a script does), which it never uses itself.
@@ -159,53 +149,32 @@ void WarmPythons::Start(const std::string& key, const wire::SpawnRequest& reques
   out_r.reset();
   err_r.reset();
 
-  std::vector<std::string> args = {request.argv[0]};
-  if (!flags.empty()) args.push_back(flags);
-  args.push_back("-c");
-  args.push_back(kWarmPythonSource);
-  for (const std::string& m : request.python_preload) args.push_back(m);
-  std::vector<std::string> env = StartupEnvironment(request.env);
-  std::vector<char*> argv, envp;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  std::vector<int> reset = NonDefaultSignals();
-
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    log_(HelperLogLevel::kWarning, WithFix(Notice::kWarmPythonFailed, Status::System("fork of a warm Python process", errno).ToString()));
+  // Started as a script is (spawn.cc), with its socket to this helper as fd
+  // 3, and ended by the kernel if this helper dies.
+  wire::SpawnRequest start;
+  start.path = request.argv[0];
+  start.argv = {request.argv[0]};
+  if (!flags.empty()) start.argv.push_back(flags);
+  start.argv.push_back("-c");
+  start.argv.push_back(kWarmPythonSource);
+  for (const std::string& m : request.python_preload) start.argv.push_back(m);
+  start.env = StartupEnvironment(request.env);
+  auto pid = SpawnScript(start, SpawnFds{in_r.get(), out_w.get(), err_w.get(), exec_fd}, nullptr,
+                         SpawnExtras{.fd3 = theirs.get(), .end_with_helper = true});
+  if (!pid.ok()) {
+    log_(HelperLogLevel::kWarning,
+         WithFix(Notice::kWarmPythonFailed, "a warm Python process for " + start.path + " could not start (" +
+                                                pid.status().ToString() + "); not retried for a minute"));
+    failed_until_[key] = now_us + kRetryAfterUs;
     return;
-  }
-  if (pid == 0) {
-    // Only system calls from here: the helper's memory is a copy, its locks may be held.
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : reset) ::sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Its descriptors go to 0-4 in an order that cannot overwrite one not yet placed.
-    int high[5] = {in_r.get(), out_w.get(), err_w.get(), theirs.get(), exec_fd};
-    for (int& fd : high) {
-      int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 10);
-      if (moved < 0) ::_exit(127);
-      fd = moved;
-    }
-    if (!Place(high[0], 0) || !Place(high[1], 1) || !Place(high[2], 2) || !Place(high[3], 3)) ::_exit(127);
-    ::syscall(SYS_close_range, 4U, ~0U, CLOSE_RANGE_CLOEXEC);
-    ::syscall(SYS_execveat, high[4], "", argv.data(), envp.data(), AT_EMPTY_PATH);
-    ::_exit(127);
   }
   int fd = ours.get();
   if (!watch_(fd)) {
-    ::kill(pid, SIGKILL);
+    ::kill(*pid, SIGKILL);
     return;
   }
   Process p;
-  p.pid = pid;
+  p.pid = *pid;
   p.control = std::move(ours);
   p.started_us = now_us;
   p.used_us = now_us;
@@ -236,7 +205,7 @@ void WarmPythons::OnReadable(int fd) {
   log_(HelperLogLevel::kWarning,
        WithFix(Notice::kWarmPythonFailed, "the warm Python process " + std::to_string(p.pid) +
                                               " could not start (" + why + "); not retried for a minute"));
-  failed_until_[key] = p.started_us + 60 * 1000000LL;
+  failed_until_[key] = p.started_us + kRetryAfterUs;
   ::kill(p.pid, SIGKILL);
   End(key);
 }

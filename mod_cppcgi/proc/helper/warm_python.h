@@ -33,6 +33,7 @@ class WarmPythons {
   static constexpr int64_t kMaxIdleUs = 10 * 60 * 1000000LL;
   static constexpr size_t kMaxProcesses = 8;  // per helper
   static constexpr int kReplyTimeoutMs = 5000;
+  static constexpr int64_t kRetryAfterUs = 60 * 1000000LL;  // after a start that failed
 
   using LogFn = std::function<void(HelperLogLevel, std::string_view)>;
   using WatchFn = std::function<bool(int fd)>;  // adds a control socket to the helper's epoll set
