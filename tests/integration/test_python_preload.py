@@ -41,6 +41,10 @@ ScriptAlias /pyx/ "{root}/py/"
 <Location /pyw/term.py>
   CppCgiIdleTimeout 1
 </Location>
+<LocationMatch "^/py[cw]/env[.]py$">
+  RLimitCPU 50 60
+  RLimitMEM 3000000000 3100000000
+</LocationMatch>
 <Location /cppcgi-status>
   SetHandler cppcgi-status
 </Location>
@@ -68,6 +72,8 @@ print("stdio", [(f.encoding, f.errors, f.line_buffering, f.write_through) for f 
 print("signals", [signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGPIPE, signal.SIGCHLD, signal.SIGHUP)])
 print("mask", signal.pthread_sigmask(signal.SIG_BLOCK, []))
 print("group", os.getpgid(0) == os.getpid(), "umask", os.umask(0o22))
+import resource
+print("limits", [resource.getrlimit(r) for r in (resource.RLIMIT_CPU, resource.RLIMIT_AS, resource.RLIMIT_NPROC)])
 print("fds", sorted(os.listdir("/proc/self/fd")))
 ''',
     "argv.py": '''#!/usr/bin/python3
@@ -302,6 +308,7 @@ def test_the_cases_say_what_they_should(py):
     # The differential test above compares like with like; these make sure the
     # cases exercise what they are named after.
     assert _warm(py, "exit3.py")[3] == ["atexit ran"]
+    assert b"limits [(50, 60), (3000000000, 3100000000), " in _warm(py, "env.py")[2]  # RLimitCPU, RLimitMEM
     status, _, _, err, _ = _warm(py, "raises.py")
     assert status == 500 and err[0] == "Traceback (most recent call last):"
     assert err[-1] == "ValueError: boom from the script" and not any("<string>" in line for line in err)
