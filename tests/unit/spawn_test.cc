@@ -16,17 +16,12 @@
 #include "proc/channel.h"
 #include "proc/helper/spawn.h"
 #include "open_fds_script.h"
+#include "read_all.h"
 
 namespace cppcgi {
 namespace {
 
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
+using test_io::ReadAll;
 
 struct Identity {
   dev_t dev;

@@ -23,19 +23,14 @@
 #include "core/wire.h"
 #include "proc/channel.h"
 #include "proc/helper/warm_python.h"
+#include "read_all.h"
 
 namespace cppcgi {
 namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
+using test_io::ReadAll;
 
 // This process's children that are warm Python processes (their -c program says so).
 std::vector<pid_t> WarmChildren() {
