@@ -2,6 +2,9 @@
 #include "proc/helper/memory_trim.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,39 +60,59 @@ TEST(MemoryTrimTest, GarbageGivesNothing) {
   EXPECT_TRUE(CleanFileMappings("\n\n-\n 1-2\n").empty());
 }
 
+// Resident set from smaps_rollup, which walks the page tables: VmRSS in
+// /proc/self/status is a per-CPU counter that may lag by a few hundred kB.
 long RssKb() {
-  std::ifstream status("/proc/self/status");
+  std::ifstream rollup("/proc/self/smaps_rollup");
   std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  while (std::getline(rollup, line)) {
+    if (line.rfind("Rss:", 0) == 0) return std::stol(line.substr(4));
   }
   return -1;
 }
 
 TEST(MemoryTrimTest, AProcessRunsOnAfterDroppingAndHoldsLess) {
-  // In a child: drop, then use libc, libstdc++ and this binary's code again.
+  // A read-only private file mapping made resident gives a drop far larger
+  // than what the child faults back in by running on.
+  constexpr size_t kFileSize = 4u << 20;
+  char path[] = "/tmp/cppcgi-trim-XXXXXX";
+  int file = mkostemp(path, O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  std::string page(4096, 'x');
+  for (size_t done = 0; done < kFileSize; done += page.size()) {
+    ASSERT_EQ(write(file, page.data(), page.size()), static_cast<ssize_t>(page.size()));
+  }
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    // In a child: drop, then use libc, libstdc++ and this binary's code again.
+    void* map = mmap(nullptr, kFileSize, PROT_READ, MAP_PRIVATE, file, 0);
+    unsigned sum = 0;
+    if (map != MAP_FAILED) {
+      for (size_t i = 0; i < kFileSize; i += 4096) sum += static_cast<const volatile char*>(map)[i];
+    }
     long before = RssKb();
     size_t dropped = DropCleanFileMappings();
     long after = RssKb();
     std::ostringstream out;
-    out << (dropped > 0) << ' ' << (after < before) << ' ' << CleanFileMappings(kSmaps).size();
+    out << (dropped > 0) << ' ' << (after + 2048 < before) << ' ' << CleanFileMappings(kSmaps).size() << ' '
+        << sum;
     std::string s = out.str();
     (void)!write(pipe_fds[1], s.data(), s.size());
     _exit(0);
   }
+  close(file);
   close(pipe_fds[1]);
   char buf[64] = {};
   ssize_t n = read(pipe_fds[0], buf, sizeof buf - 1);
   close(pipe_fds[0]);
   int status;
   waitpid(pid, &status, 0);
+  unlink(path);  // only now: a deleted file's mapping is never dropped
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "1 1 2");
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "1 1 2 122880");
 }
 
 }  // namespace
