@@ -23,7 +23,7 @@ except BaseException as _e:  # noqa: B902 (whatever stops it, the helper logs)
     _control.send(("failed importing %s: %s: %s" % (_name, type(_e).__name__, _e)).encode()[:4000])
     raise SystemExit(1)
 _preloaded = set(sys.modules)
-import gc, os, resource, stat, ctypes, warnings  # noqa: E401 (this process's own: dropped in each script)
+import atexit, gc, os, resource, stat, ctypes, warnings  # noqa: E401 (this process's own: dropped in each script)
 _own = set(sys.modules) - _preloaded
 if "socket" not in _preloaded:
     _own.add("_socket")  # imported first, for the helper's socket: ours unless a preload uses it
@@ -310,7 +310,8 @@ def finish(code):
     still buffer, an unclosed file for one, is written), newest first."""
     if "threading" in sys.modules:
         sys.modules["threading"]._shutdown()
-    import atexit
+    # The handlers are the interpreter's, whichever atexit module object
+    # registered them: this process's own runs them, no import needed.
     atexit._run_exitfuncs()
     if not _flush_std():
         code = 120
