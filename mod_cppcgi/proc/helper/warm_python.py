@@ -23,15 +23,21 @@ except BaseException as _e:  # noqa: B902 (whatever stops it, the helper logs)
     _control.send(("failed importing %s: %s: %s" % (_name, type(_e).__name__, _e)).encode()[:4000])
     raise SystemExit(1)
 _preloaded = set(sys.modules)
-import atexit, gc, os, resource, stat, ctypes, warnings  # noqa: E401 (this process's own: dropped in each script)
+import atexit, gc, os, resource, stat, ctypes, warnings  # noqa: E401 (this process's own: see _own_modules)
 _own = set(sys.modules) - _preloaded
 if "socket" not in _preloaded:
     _own.add("_socket")  # imported first, for the helper's socket: ours unless a preload uses it
+# Held, so that dropping them from sys.modules (below) frees nothing.
+_own_modules = [sys.modules[name] for name in _own]
 # What the interpreter put in its own environment at start-up (the C locale's
 # coercion adds LC_CTYPE): a script started as this one was gets it too.
 with open("/proc/self/environ", "rb") as _f:
     _given = {e.partition(b"=")[0] for e in _f.read().split(b"\0") if e}
 _added = [(k, v) for k, v in os.environ.items() if os.fsencode(k) not in _given]
+# Held, so that a script process replacing them frees nothing: whatever a
+# script process frees or drops is a write to memory it shares with this
+# one, and each page written is copied.
+_startup_environ = (os.environ._data, sys.modules["posix"].environ)
 
 _MAX_MESSAGE = 1 << 20
 _FDS = 4  # stdin, stdout, stderr, the interpreter
@@ -79,6 +85,15 @@ try:
 except (OSError, AttributeError, ValueError) as _e:
     _control.send(("failed to set up cloning scripts: %s" % _e).encode()[:4000])
     raise SystemExit(1)
+
+
+# This process's own modules leave sys.modules once it is set up: a script
+# process starts with the modules python3 would have, dropping nothing.
+for _name in _own:
+    sys.modules.pop(_name, None)
+# The modules a script process starts with, known here: listing them in the
+# script process would write to every name (its reference count).
+_before_script = frozenset(sys.modules) - {"__main__"}
 
 
 def _fds_of(ancillary):
@@ -160,12 +175,17 @@ def _keep(key, code, size):
 def _compile(source, path):
     """The script's code (or why it has none) and the warnings compiling it
     gave, which the script process issues under its own filters."""
-    with warnings.catch_warnings(record=True) as said:
-        warnings.simplefilter("always")
-        try:
-            code = compile(source, path, "exec", dont_inherit=True)
-        except Exception as e:  # noqa: B902 (SyntaxError, ValueError...: the script process raises it)
-            code = e.with_traceback(None)
+    sys.modules["warnings"] = warnings  # where the C side of warnings looks for the recorder
+    try:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            try:
+                code = compile(source, path, "exec", dont_inherit=True)
+            except Exception as e:  # noqa: B902 (SyntaxError, ValueError...: the script process raises it)
+                code = e.with_traceback(None)
+    finally:
+        if "warnings" in _own:
+            del sys.modules["warnings"]
     return code, [(w.message, w.category, w.filename, w.lineno) for w in said]
 
 
@@ -245,8 +265,9 @@ def _become(prepared, fds):
 
 def run(path, argv, directory, code):
     """`python3 [flags] path args`, from here: __main__, sys.argv, sys.path[0]."""
-    for name in _own:
-        sys.modules.pop(name, None)
+    if not _own.isdisjoint(sys.modules):  # imported again since, by this process
+        for name in _own:
+            sys.modules.pop(name, None)
     script = argv.index(path)
     sys.orig_argv = list(argv)
     sys.argv = argv[script:]
@@ -329,7 +350,6 @@ _request, _fds = serve(_control)
 del _control
 _script = _become(_request, _fds)
 del _request, _fds
-_before_script = set(sys.modules) - {"__main__"}
 try:
     run(*_script)
     _code = 0
