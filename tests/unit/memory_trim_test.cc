@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "proc/helper/memory_trim.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "core/unique_fd.h"
 
 namespace cppcgi {
 namespace {
@@ -76,19 +78,25 @@ TEST(MemoryTrimTest, AProcessRunsOnAfterDroppingAndHoldsLess) {
   // than what the child faults back in by running on.
   constexpr size_t kFileSize = 4u << 20;
   char path[] = "/tmp/cppcgi-trim-XXXXXX";
-  int file = mkostemp(path, O_CLOEXEC);
-  ASSERT_GE(file, 0);
+  UniqueFd file(mkostemp(path, O_CLOEXEC));
+  ASSERT_TRUE(file.valid());
+  // Removed only when the child is done: a deleted file's mapping is never dropped.
+  struct Unlinked {
+    const char* path;
+    ~Unlinked() { unlink(path); }
+  } unlinked{path};
   std::string page(4096, 'x');
   for (size_t done = 0; done < kFileSize; done += page.size()) {
-    ASSERT_EQ(write(file, page.data(), page.size()), static_cast<ssize_t>(page.size()));
+    ASSERT_EQ(write(file.get(), page.data(), page.size()), static_cast<ssize_t>(page.size()));
   }
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
+  auto pipe_ends = MakePipe();
+  ASSERT_TRUE(pipe_ends.ok());
+  auto& [read_end, write_end] = *pipe_ends;
   pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     // In a child: drop, then use libc, libstdc++ and this binary's code again.
-    void* map = mmap(nullptr, kFileSize, PROT_READ, MAP_PRIVATE, file, 0);
+    void* map = mmap(nullptr, kFileSize, PROT_READ, MAP_PRIVATE, file.get(), 0);
     unsigned sum = 0;
     if (map != MAP_FAILED) {
       for (size_t i = 0; i < kFileSize; i += 4096) sum += static_cast<const volatile char*>(map)[i];
@@ -100,17 +108,15 @@ TEST(MemoryTrimTest, AProcessRunsOnAfterDroppingAndHoldsLess) {
     out << (dropped > 0) << ' ' << (after + 2048 < before) << ' ' << CleanFileMappings(kSmaps).size() << ' '
         << sum;
     std::string s = out.str();
-    (void)!write(pipe_fds[1], s.data(), s.size());
+    (void)!write(write_end.get(), s.data(), s.size());
     _exit(0);
   }
-  close(file);
-  close(pipe_fds[1]);
+  file.reset();
+  write_end.reset();
   char buf[64] = {};
-  ssize_t n = read(pipe_fds[0], buf, sizeof buf - 1);
-  close(pipe_fds[0]);
+  ssize_t n = read(read_end.get(), buf, sizeof buf - 1);
   int status;
   waitpid(pid, &status, 0);
-  unlink(path);  // only now: a deleted file's mapping is never dropped
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "1 1 2 122880");
 }
