@@ -33,7 +33,8 @@ _own_modules = [sys.modules[name] for name in _own]
 # coercion adds LC_CTYPE): a script started as this one was gets it too.
 with open("/proc/self/environ", "rb") as _f:
     _given = {e.partition(b"=")[0] for e in _f.read().split(b"\0") if e}
-_added = [(k, v) for k, v in os.environ.items() if os.fsencode(k) not in _given]
+_added = [(os.fsencode(k), os.fsencode(v)) for k, v in os.environ.items() if os.fsencode(k) not in _given]
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 # Held, so that a script process replacing them frees nothing: whatever a
 # script process frees or drops is a write to memory it shares with this
 # one, and each page written is copied.
@@ -72,12 +73,14 @@ def _clone_setup():
         raise OSError("cannot find the thread id in glibc's thread descriptor")
     clone = ctypes.PyDLL(None, use_errno=True).syscall  # keeps the GIL, as os.fork does
     clone.restype = ctypes.c_long
-    clone.argtypes = (ctypes.c_long, ctypes.c_ulong) + (ctypes.c_void_p,) * 4
-    flags = 0x00008000 | 0x01000000 | 17  # CLONE_PARENT | CLONE_CHILD_SETTID | SIGCHLD
-    at = self_ + 4 * found[0]
+    # The arguments made once, as C values: no conversion at each call.
+    flags = ctypes.c_ulong(0x00008000 | 0x01000000 | 17)  # CLONE_PARENT | CLONE_CHILD_SETTID | SIGCHLD
+    at = ctypes.c_void_p(self_ + 4 * found[0])
     if machine == "x86_64":  # clone(flags, stack, parent_tid, child_tid, tls)
-        return lambda: clone(56, flags, None, None, at, None)
-    return lambda: clone(220, flags, None, None, None, at)  # clone(flags, stack, parent_tid, tls, child_tid)
+        args = (ctypes.c_long(56), flags, None, None, at, None)
+    else:  # clone(flags, stack, parent_tid, tls, child_tid)
+        args = (ctypes.c_long(220), flags, None, None, None, at)
+    return lambda: clone(*args)
 
 
 try:
@@ -132,36 +135,60 @@ def _prepare(request):
         if eq and name not in data:
             data[name] = value  # the first of two wins, as in python3's os.environ
     for name, value in _added:
-        name, value = os.fsencode(name), os.fsencode(value)
         if name not in data:
             data[name] = value
             entries.append(name + b"=" + value)
     environ = (ctypes.c_char_p * (len(entries) + 1))(*entries)
-    path = os.fsdecode(path)
-    argv = [os.fsdecode(a) for a in argv]
-    at = os.path.join(os.fsdecode(cwd), path)
-    directory = os.path.dirname(os.path.realpath(at))
-    code = None
+    at = path if path.startswith(b"/") else cwd + (b"" if cwd.endswith(b"/") else b"/") + path
+    path = path.decode(_FS_ENCODING, _FS_ERRORS)
+    argv = [a.decode(_FS_ENCODING, _FS_ERRORS) for a in argv]
+    at = at.decode(_FS_ENCODING, _FS_ERRORS)
+    directory = code = None
     try:
         # Not blocking on a FIFO swapped in for the checked file: what is not a
         # regular file, python3 itself is left to refuse.
-        with open(os.open(at, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as f:
-            st = os.fstat(f.fileno())
-            key = (at, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            code = _codes.get(key)
-            if code is None and stat.S_ISREG(st.st_mode):
-                source = f.read()
-                if b"\0" in source:
-                    pass  # a zip application: python3 runs it
-                elif len(source) > _MAX_COMPILED_HERE:
-                    code = (source, None)  # compiled by the script process: this one serves others meanwhile
-                else:
-                    code = _compile(source, path)
-                    if not isinstance(code[0], BaseException):
-                        _keep(key, code, len(source))
+        fd = os.open(at, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        pass  # the interpreter says what it says about it
+        fd = -1  # the interpreter says what it says about it
+    if fd >= 0:
+        try:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode):
+                directory = _directory_of(fd)
+                key = (at, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                code = _codes.get(key)
+                if code is None:
+                    code = _load(fd, key, path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    if directory is None:
+        directory = os.path.dirname(os.path.realpath(at))
     return cwd, path, argv, limits, (environ, data), directory, code
+
+
+def _directory_of(fd):
+    """The directory of the file open at fd, its links resolved, as
+    realpath() would find it (None without /proc)."""
+    try:
+        return os.readlink("/proc/self/fd/%d" % fd).rpartition("/")[0] or "/"
+    except OSError:
+        return None
+
+
+def _load(fd, key, path):
+    """The code of the script open at fd (None for a zip application)."""
+    with open(fd, "rb", closefd=False) as f:
+        source = f.read()
+    if b"\0" in source:
+        return None  # a zip application: python3 runs it
+    if len(source) > _MAX_COMPILED_HERE:
+        return (source, None)  # compiled by the script process: this one serves others meanwhile
+    code = _compile(source, path)
+    if not isinstance(code[0], BaseException):
+        _keep(key, code, len(source))
+    return code
 
 
 def _keep(key, code, size):
@@ -194,10 +221,16 @@ def serve(control):
     # What exists now is never collected: the collector in a script does not
     # walk (and so copy) the warm process's objects.
     gc.freeze()
+    _flush_std()  # what a preloaded module printed goes now, not into a script's output
     control.send(b"ready")
+    # Bound once: each name looked up per request is a write (its reference
+    # count) to a page the last script shares, which is then copied.
+    receive, space = control.recvmsg, _socket.CMSG_SPACE(_FDS * 4)
+    before, child, parent = (getattr(ctypes.pythonapi, "PyOS_" + name)
+                             for name in ("BeforeFork", "AfterFork_Child", "AfterFork_Parent"))
     while True:
         try:
-            message, ancillary, _, _ = control.recvmsg(_MAX_MESSAGE, _socket.CMSG_SPACE(_FDS * 4))
+            message, ancillary, _, _ = receive(_MAX_MESSAGE, space)
         except InterruptedError:
             continue
         fds = _fds_of(ancillary)
@@ -213,16 +246,14 @@ def serve(control):
             control.send(b"error 22 bad request: " + str(e).encode())
             continue
         prepared = _prepare(request)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        ctypes.pythonapi.PyOS_BeforeFork()
+        before()
         pid = _clone()
         if pid == 0:
-            ctypes.pythonapi.PyOS_AfterFork_Child()
+            child()
             control.close()
             return prepared, fds
         error = ctypes.get_errno()
-        ctypes.pythonapi.PyOS_AfterFork_Parent()
+        parent()
         for fd in fds:
             os.close(fd)
         del prepared
