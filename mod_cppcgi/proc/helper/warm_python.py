@@ -221,7 +221,9 @@ def serve(control):
     # What exists now is never collected: the collector in a script does not
     # walk (and so copy) the warm process's objects.
     gc.freeze()
-    _flush_std()  # what a preloaded module printed goes now, not into a script's output
+    # What a preloaded module printed goes now, not into a script's output;
+    # serving prints nothing, so no script inherits buffered output.
+    _flush_std()
     control.send(b"ready")
     # Bound once: each name looked up per request is a write (its reference
     # count) to a page the last script shares, which is then copied.
