@@ -120,16 +120,21 @@ def _parse(message):
         lists.append(words[at + 1:at + 1 + n])
         at += 1 + n
     n = int(words[at])
-    limits = [(int(words[at + 1 + 3 * i]), int(words[at + 2 + 3 * i]), int(words[at + 3 + 3 * i]))
-              for i in range(n)]
-    return cwd, path, lists[0], lists[1], limits
+    numbers = list(map(int, words[at + 1:at + 1 + 3 * n]))
+    if len(numbers) != 3 * n:
+        raise ValueError("limits cut short")
+    return cwd, path, lists[0], lists[1], list(zip(numbers[0::3], numbers[1::3], numbers[2::3]))
+
+
+def _fsdecode(name):
+    return name.decode(_FS_ENCODING, _FS_ERRORS)
 
 
 def _prepare(request):
     """What the script process needs that does not depend on being it: done
     here, in memory the script process then shares instead of copying."""
     cwd, path, argv, env, limits = request
-    data, entries = {}, list(env)
+    data, entries = {}, env  # env, a list of its own, becomes the C environment's
     for entry in env:
         name, eq, value = entry.partition(b"=")
         if eq and name not in data:
@@ -140,9 +145,9 @@ def _prepare(request):
             entries.append(name + b"=" + value)
     environ = (ctypes.c_char_p * (len(entries) + 1))(*entries)
     at = path if path.startswith(b"/") else cwd + (b"" if cwd.endswith(b"/") else b"/") + path
-    path = path.decode(_FS_ENCODING, _FS_ERRORS)
-    argv = [a.decode(_FS_ENCODING, _FS_ERRORS) for a in argv]
-    at = at.decode(_FS_ENCODING, _FS_ERRORS)
+    path = _fsdecode(path)
+    argv = list(map(_fsdecode, argv))
+    at = _fsdecode(at)
     directory = code = None
     try:
         # Not blocking on a FIFO swapped in for the checked file: what is not a
