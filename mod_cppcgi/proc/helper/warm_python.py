@@ -95,8 +95,11 @@ except (OSError, AttributeError, ValueError) as _e:
 for _name in _own:
     sys.modules.pop(_name, None)
 # The modules a script process starts with, known here: listing them in the
-# script process would write to every name (its reference count).
+# script process would write to every name (its reference count). A script
+# process reads the names it added from the end of sys.modules, up to the
+# last of these, and touches none of the rest (see _script_modules).
 _before_script = frozenset(sys.modules) - {"__main__"}
+_modules_before, _last_before = len(sys.modules), next(reversed(sys.modules))
 
 
 def _fds_of(ancillary):
@@ -252,7 +255,11 @@ def serve(control):
                 os.close(fd)
             control.send(b"error 22 bad request: " + str(e).encode())
             continue
+        # Freed here, in pages this process writes anyway, not by the script
+        # process as it leaves this frame (a page copied for each).
+        del message, ancillary
         prepared = _prepare(request)
+        del request
         before()
         pid = _clone()
         if pid == 0:
@@ -303,9 +310,9 @@ def _become(prepared, fds):
 
 def run(path, argv, directory, code):
     """`python3 [flags] path args`, from here: __main__, sys.argv, sys.path[0]."""
-    if not _own.isdisjoint(sys.modules):  # imported again since, by this process
-        for name in _own:
-            sys.modules.pop(name, None)
+    for name in _own:  # imported again since, by this process (not sys.modules' every name)
+        if name in sys.modules:
+            del sys.modules[name]
     script = argv.index(path)
     sys.orig_argv = list(argv)
     sys.argv = argv[script:]
@@ -362,6 +369,19 @@ def _clear(namespace):
                 namespace[name] = None
 
 
+def _script_modules():
+    """The names in sys.modules, newest first, that may be the script's: the
+    modules the script process started with are first in its order, and
+    unless the script removed one, the last of them is right before the
+    newest len(sys.modules) - _modules_before names; then those and
+    __main__ (replaced in place). Otherwise, all of them."""
+    names = reversed(sys.modules)
+    newest = [next(names) for _ in range(len(sys.modules) - _modules_before)]
+    if next(names, None) is _last_before:
+        return newest + ["__main__"]
+    return list(reversed(sys.modules))
+
+
 def finish(code):
     """python3's exit, less the work that only frees memory the kernel frees anyway:
     non-daemon threads joined, atexit handlers, stdio flushed (120 if that
@@ -374,7 +394,7 @@ def finish(code):
     atexit._run_exitfuncs()
     if not _flush_std():
         code = 120
-    for name in reversed(list(sys.modules)):
+    for name in _script_modules():
         if name not in _before_script:
             module = sys.modules.get(name)
             if module is not None and isinstance(getattr(module, "__dict__", None), dict):
