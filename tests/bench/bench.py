@@ -165,9 +165,9 @@ def ceiling_share(runs, ceiling_runs):
     return median_of(runs, "rps") / statistics.median(ceiling_runs)
 
 
-def target_lines(results, ceilings, bounds, helper_memory):
-    """Issue 8's targets, each with what this run measured and whether it held;
-    a ratio to mod_cgid comes with the spawn ceiling's own ratio, its bound."""
+def target_lines(results, ceilings, bounds, helper_memory, warm_ceilings):
+    """Issues 8's and 27's targets, each with what this run measured and whether
+    it held; a ratio to mod_cgid comes with the ceiling's own ratio, its bound."""
     ours, cgid = OURS, CGID
     others = (Lighttpd.name, NginxFcgiwrap.name)
     lines = []
@@ -205,6 +205,15 @@ def target_lines(results, ceilings, bounds, helper_memory):
     if helper_memory:
         rss = max(r for r, _ in helper_memory) / 1024
         lines.append(f"helper RSS ≤ 4 MiB: {rss:.1f} MiB ({verdict(rss <= 4)})")
+    for c in (1, 8):
+        warm, refs, ceiling = results.get((WARM, "py", c)), results.get((cgid, "py", c)), warm_ceilings.get(("py", c))
+        ratio = ratio_to(warm, refs)
+        if ratio is not None:
+            line = f"py c={c} with CppCgiPythonPreload ≥ 4× mod_cgid: {ratio:.2f}× ({verdict(ratio >= 4)})"
+            if ceiling:
+                line += (f"; the warm ceiling itself: {ceiling_ratio(ceiling, refs):.2f}×, "
+                         f"the warm path {ceiling_share(warm, ceiling):.2f} of it")
+            lines.append(line)
     return lines
 
 
@@ -394,9 +403,9 @@ def main():
         print("\nThe spawn ceiling ÷ mod_cgid (median of the rounds): " + "; ".join(known)
               + ". A CGI server still has to start the same program on every request, so no server's ratio to "
               "mod_cgid can pass these on this machine.")
-    targets = target_lines(results, ceilings, bounds, helper_memory)
+    targets = target_lines(results, ceilings, bounds, helper_memory, warm_ceilings)
     if targets:
-        print("\nThe project's targets (issue 8), as measured in this run:\n" + "\n".join(f"- {t}" for t in targets))
+        print("\nThe project's targets (issues 8 and 27), as measured in this run:\n" + "\n".join(f"- {t}" for t in targets))
     if helper_memory:
         print(f"\nmod_cppcgi helpers after the run: {len(helper_memory)}, RSS "
               + ", ".join(f"{rss / 1024:.1f}" for rss, _ in helper_memory) + " MiB (PSS "
