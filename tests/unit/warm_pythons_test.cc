@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <thread>
@@ -147,6 +148,11 @@ TEST_F(WarmPythonsTest, StartsThenServesAndEndsWhenIdle) {
   ASSERT_EQ(warm.count(), 1u);
   std::vector<pid_t> started = WarmChildren();
   ASSERT_EQ(started.size(), 1u) << "the warm process is this process's child (spawn.cc)";
+  std::ifstream environ_file("/proc/" + std::to_string(started[0]) + "/environ");
+  std::string environ_text(1, '\0');  // each entry between NULs
+  environ_text.append(std::istreambuf_iterator<char>(environ_file), std::istreambuf_iterator<char>());
+  EXPECT_NE(environ_text.find(std::string("\0LD_BIND_NOW=1\0", 15)), std::string::npos)
+      << "its symbols bound once, not in each script process";
   EXPECT_EQ(warm.NextSweepUs(), kNever) << "not ready yet: nothing to sweep";
   AwaitReady(warm, watched_[0]);
   EXPECT_EQ(warm.NextSweepUs(), t0 + WarmPythons::kMaxIdleUs);

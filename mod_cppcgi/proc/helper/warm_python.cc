@@ -159,6 +159,11 @@ void WarmPythons::Start(const std::string& key, const wire::SpawnRequest& reques
   start.argv.push_back(kWarmPythonSource);
   for (const std::string& m : request.python_preload) start.argv.push_back(m);
   start.env = StartupEnvironment(request.env);
+  // The dynamic linker binds every symbol at start-up, in the warm process,
+  // rather than each script process binding the ones it calls first (a
+  // hash-table walk through every library, in pages it touches for the
+  // first time). Scripts never see it: their environment is the request's.
+  start.env.push_back("LD_BIND_NOW=1");
   auto pid = SpawnScript(start, SpawnFds{in_r.get(), out_w.get(), err_w.get(), exec_fd}, nullptr,
                          SpawnExtras{.fd3 = theirs.get(), .end_with_helper = true});
   if (!pid.ok()) {
